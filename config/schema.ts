@@ -1,0 +1,273 @@
+// The typed model of a gateway deployment. Everything the gateway decides from comes from here:
+// organisations and their service units (an extract of the SOTE organisation register), tenants and
+// the organisations they act for with their joining model, organizer–provider contracts, Kanta access
+// points and signing identities. Cross-references are checked after the shape (see refine below), so a
+// typo in an OID fails at start with its path instead of at the first document.
+import { z } from 'zod';
+
+const OID = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be a dotted OID such as 1.2.246.10.123');
+const ID = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
+const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const SHA256_HEX = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
+
+export const OrganisationKind = z.enum(['welfare-region', 'private-provider', 'state-agency', 'municipality']);
+
+export const OrganisationSchema = z.strictObject({
+  oid: OID,
+  name: z.string().min(1),
+  kind: OrganisationKind,
+});
+
+export const ServiceUnitSchema = z.strictObject({
+  oid: OID,
+  organisation: OID,
+  name: z.string().min(1).optional(),
+});
+
+/** How one organisation a tenant acts for is joined to Kanta (domain.md "Who joins how"). */
+export const JoiningSchema = z.discriminatedUnion('model', [
+  // Own certified system (possibly the tenant is that system): own registry + organizers' via rights.
+  z.strictObject({ model: z.literal('direct') }),
+  // A main joiner hosts co-joiners on one system; each co-joiner keeps its own registry.
+  z.strictObject({ model: z.literal('joint'), mainJoiner: OID }),
+  // Uses the organizer's system and stores only into that one organizer's registry.
+  z.strictObject({ model: z.literal('parallel'), organizer: OID }),
+]);
+
+export const ActsForSchema = z.strictObject({
+  organisation: OID,
+  joining: JoiningSchema,
+});
+
+export const TlsClientIdentitySchema = z.strictObject({
+  /** Subject DN as Node prints it (X509Certificate.subject, newline separated or comma separated). */
+  subject: z.string().min(1),
+  issuer: z.string().min(1),
+});
+
+export const TenantSchema = z.strictObject({
+  id: ID,
+  name: z.string().min(1),
+  credentials: z.strictObject({
+    /** SHA-256 (hex) of each accepted bearer token; the tokens themselves never sit in config. */
+    apiTokenSha256: z.array(SHA256_HEX).default([]),
+    tlsClients: z.array(TlsClientIdentitySchema).default([]),
+  }),
+  actsFor: z.array(ActsForSchema).min(1),
+  accessPoint: ID,
+  /** Signing identity id: the organisation's own system-signature certificate or the intermediary's. */
+  signingIdentity: ID,
+  /** Fair-scheduling weight among tenants (queues/). */
+  weight: z.number().int().min(1).max(100).default(1),
+  paused: z.boolean().default(false),
+});
+
+export const ContractSchema = z.strictObject({
+  id: ID,
+  organizer: OID,
+  provider: OID,
+  /** Service tasks (palvelutehtävä codes, functionCode) the provider produces for the organizer. */
+  serviceTasks: z.array(z.string().regex(/^\d+$/)).min(1),
+  validFrom: ISO_DATE,
+  validTo: ISO_DATE.optional(),
+  /** Broad right (shelter services): provider may also write client-relationship and case documents. */
+  broadRight: z.boolean().default(false),
+});
+
+const FileRef = z.string().min(1);
+
+export const CertificateSourceSchema = z.union([
+  z.strictObject({ certFile: FileRef, keyFile: FileRef, keyPasswordEnv: z.string().optional() }),
+  z.strictObject({
+    p12File: FileRef,
+    /** Name of the environment variable holding the PKCS#12 password (never the password itself). */
+    passwordEnv: z.string().optional(),
+    /** File holding the PKCS#12 password (e.g. a mounted secret). */
+    passwordFile: FileRef.optional(),
+  }),
+]);
+
+export const SigningIdentitySchema = z.strictObject({
+  id: ID,
+  /** Organisation OID the certificate's subject serialNumber must carry, when known. */
+  organisation: OID.optional(),
+  /** Several certificates may overlap during rotation: the newest valid one signs. */
+  certificates: z.array(CertificateSourceSchema).min(1),
+});
+
+export const AccessPointSchema = z.strictObject({
+  id: ID,
+  url: z.url(),
+  binding: z.enum(['soap', 'plain']).default('soap'),
+  tls: z
+    .strictObject({
+      client: CertificateSourceSchema.optional(),
+      caFile: FileRef.optional(),
+      /** Only for local doubles on loopback. */
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .optional(),
+  /** Sender device id in the HL7 frame (the access point's or the organisation's OID). */
+  senderId: OID,
+  /** Receiver device id (Kanta archive). Seen in every public test frame. */
+  receiverId: OID.default('1.2.246.556.18007.2'),
+  /** Root under which message ids are minted (message id = root + extension). */
+  messageIdRoot: OID.optional(),
+  processingCode: z.enum(['P', 'D', 'T']).default('P'),
+  processingModeCode: z.enum(['T', 'A', 'I', 'R']).default('T'),
+  connectTimeoutMs: z.number().int().positive().default(5_000),
+  responseTimeoutMs: z.number().int().positive().default(30_000),
+  maxConnections: z.number().int().positive().default(8),
+});
+
+/** Codes the public material leaves open (kanta.md "Open questions"): configurable, defaults documented in docs/kanta-binding.md. */
+export const KantaCodesSchema = z.strictObject({
+  interactions: z
+    .strictObject({
+      archive: z.string().default('RCMR_IN200002FI01'),
+      version: z.string().default('RCMR_IN200016FI01'),
+      void: z.string().default('RCMR_IN200017FI01'),
+      queryClientRelationship: z.string().default('RCMR_IN200010FI01'),
+    })
+    .prefault({}),
+  /** Palvelupyyntö code by operation and documentGroup ('*' = any other group). */
+  serviceRequest: z
+    .record(z.enum(['archive', 'version', 'void']), z.record(z.string(), z.string()))
+    .default({
+      archive: { '1': 'SP1', '*': 'SP17' },
+      version: { '1': 'SP2', '*': 'SP18' },
+      void: { '1': 'SP3', '*': 'SP19' },
+    }),
+  usageSituation: z
+    .strictObject({ ownUse: z.string().default('1'), registryRight: z.string().default('2') })
+    .prefault({}),
+});
+
+export const RetrySchema = z.strictObject({
+  attempts: z.number().int().min(1).max(10_000).default(200),
+  baseDelayMs: z.number().int().positive().default(1_000),
+  maxDelayMs: z.number().int().positive().default(300_000),
+  /** A document not archived within this age is parked and alerts (the law says "without delay"). */
+  retryBudgetHours: z.number().positive().default(72),
+});
+
+export const QueuesSchema = z.strictObject({
+  retry: RetrySchema.prefault({}),
+  batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(20), waitMs: z.number().int().min(0).default(50) }).prefault({}),
+  laneConcurrency: z.number().int().min(1).max(256).default(8),
+  /** Documents admitted into one send lane ahead of sending; small values make tenant fairness tight. */
+  laneHighWater: z.number().int().min(1).max(100_000).default(64),
+  removeOnComplete: z.strictObject({ age: z.number().int().min(0).default(3600), count: z.number().int().min(0).default(1000) }).prefault({}),
+  removeOnFail: z.strictObject({ age: z.number().int().min(0).default(7 * 86400), count: z.number().int().min(0).default(10_000) }).prefault({}),
+  /** Seconds the document bytes are kept after the archive acknowledged them. */
+  payloadRetentionSeconds: z.number().int().min(0).default(86_400),
+  circuitBreaker: z
+    .strictObject({
+      failureThreshold: z.number().int().min(1).default(5),
+      openMs: z.number().int().min(100).default(30_000),
+    })
+    .prefault({}),
+});
+
+export const GatewayListenSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  tls: z
+    .strictObject({
+      certFile: FileRef,
+      keyFile: FileRef,
+      /** CA bundle for tenant client certificates; when set, client certificates are requested. */
+      clientCaFile: FileRef.optional(),
+    })
+    .optional(),
+  bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** SHA-256 of operator tokens (ops role: rerun, pause, reload). */
+  opsTokenSha256: z.array(SHA256_HEX).default([]),
+});
+
+export const SignerSchema = z.strictObject({
+  /** Worker threads in the signing pool; 0 = one per core. */
+  threads: z.number().int().min(0).max(64).default(0),
+  /** Verify every signature the gateway makes before sending it. */
+  selfCheck: z.boolean().default(true),
+  /** CA bundle that tenant-applied signatures must chain to (verification of incoming signatures). */
+  trustedCaFile: FileRef.optional(),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    gateway: GatewayListenSchema.prefault({}),
+    redis: z
+      .strictObject({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        keyPrefix: z.string().regex(/^[a-z0-9-]+$/).default('kgw'),
+        /** Allow running on a Redis whose maxmemory-policy evicts keys (never in production). */
+        allowEvictingRedis: z.boolean().default(false),
+      })
+      .prefault({}),
+    kanta: z.strictObject({
+      accessPoints: z.array(AccessPointSchema).min(1),
+      codes: KantaCodesSchema.prefault({}),
+    }),
+    signer: SignerSchema.prefault({}),
+    queues: QueuesSchema.prefault({}),
+    organisations: z.array(OrganisationSchema).min(1),
+    serviceUnits: z.array(ServiceUnitSchema).default([]),
+    signingIdentities: z.array(SigningIdentitySchema).min(1),
+    tenants: z.array(TenantSchema).min(1),
+    contracts: z.array(ContractSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const orgs = new Set(cfg.organisations.map((o) => o.oid));
+    const aps = new Set(cfg.kanta.accessPoints.map((a) => a.id));
+    const ids = new Set(cfg.signingIdentities.map((s) => s.id));
+    const unique = (values: string[], path: (string | number)[], what: string) => {
+      const seen = new Set<string>();
+      values.forEach((v, i) => {
+        if (seen.has(v)) ctx.addIssue({ code: 'custom', path: [...path, i], message: `duplicate ${what} ${v}` });
+        seen.add(v);
+      });
+    };
+    unique(cfg.organisations.map((o) => o.oid), ['organisations'], 'organisation');
+    unique(cfg.serviceUnits.map((u) => u.oid), ['serviceUnits'], 'service unit');
+    unique(cfg.tenants.map((t) => t.id), ['tenants'], 'tenant id');
+    unique(cfg.kanta.accessPoints.map((a) => a.id), ['kanta', 'accessPoints'], 'access point id');
+    unique(cfg.signingIdentities.map((s) => s.id), ['signingIdentities'], 'signing identity id');
+    unique(cfg.contracts.map((c) => c.id), ['contracts'], 'contract id');
+    const orgRef = (oid: string, path: (string | number)[]) => {
+      if (!orgs.has(oid)) ctx.addIssue({ code: 'custom', path, message: `unknown organisation ${oid}` });
+    };
+    cfg.serviceUnits.forEach((u, i) => orgRef(u.organisation, ['serviceUnits', i, 'organisation']));
+    cfg.signingIdentities.forEach((s, i) => s.organisation && orgRef(s.organisation, ['signingIdentities', i, 'organisation']));
+    cfg.contracts.forEach((c, i) => {
+      orgRef(c.organizer, ['contracts', i, 'organizer']);
+      orgRef(c.provider, ['contracts', i, 'provider']);
+      if (c.validTo && c.validTo < c.validFrom) ctx.addIssue({ code: 'custom', path: ['contracts', i, 'validTo'], message: 'validTo is before validFrom' });
+    });
+    cfg.tenants.forEach((t, i) => {
+      if (!aps.has(t.accessPoint)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'accessPoint'], message: `unknown access point ${t.accessPoint}` });
+      if (!ids.has(t.signingIdentity)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'signingIdentity'], message: `unknown signing identity ${t.signingIdentity}` });
+      if (t.credentials.apiTokenSha256.length === 0 && t.credentials.tlsClients.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'credentials'], message: 'a tenant needs an API token or a TLS client identity' });
+      }
+      t.actsFor.forEach((a, j) => {
+        orgRef(a.organisation, ['tenants', i, 'actsFor', j, 'organisation']);
+        if (a.joining.model === 'parallel') orgRef(a.joining.organizer, ['tenants', i, 'actsFor', j, 'joining', 'organizer']);
+        if (a.joining.model === 'joint') orgRef(a.joining.mainJoiner, ['tenants', i, 'actsFor', j, 'joining', 'mainJoiner']);
+      });
+    });
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Organisation = z.infer<typeof OrganisationSchema>;
+export type ServiceUnit = z.infer<typeof ServiceUnitSchema>;
+export type Tenant = z.infer<typeof TenantSchema>;
+export type ActsFor = z.infer<typeof ActsForSchema>;
+export type Joining = z.infer<typeof JoiningSchema>;
+export type Contract = z.infer<typeof ContractSchema>;
+export type AccessPoint = z.infer<typeof AccessPointSchema>;
+export type SigningIdentityConfig = z.infer<typeof SigningIdentitySchema>;
+export type CertificateSource = z.infer<typeof CertificateSourceSchema>;
+export type KantaCodes = z.infer<typeof KantaCodesSchema>;
+export type QueuesConfig = z.infer<typeof QueuesSchema>;

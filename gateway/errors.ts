@@ -1,0 +1,131 @@
+// The one error catalogue of the gateway. A leaf module: it imports nothing, so certs/, adapters/,
+// queues/ and config/ may use it without depending on HTTP. Codes are AREA_REASON and never change
+// meaning once released (docs/errors.md lists them; test/errors.test.ts keeps the two in step).
+// Branch on `code`, never on message text or `instanceof` across worker threads.
+
+export interface ErrorSpec {
+  /** HTTP status when the error reaches a client. */
+  status: number;
+  /** Whether the same request may succeed later without change (transient). */
+  retryable: boolean;
+  /** Default human message; details go in `details`. */
+  message: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // --- authentication and authorisation of callers
+  AUTH_MISSING: { status: 401, retryable: false, message: 'No credentials: send Authorization: Bearer <token> or a client certificate' },
+  AUTH_INVALID: { status: 401, retryable: false, message: 'Credentials not recognised' },
+  AUTH_FORBIDDEN_ROLE: { status: 403, retryable: false, message: 'This caller lacks the role needed for the operation' },
+
+  // --- intake: parsing and validating what a tenant sent
+  INTAKE_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type must be application/xml or text/xml' },
+  INTAKE_BODY_TOO_LARGE: { status: 413, retryable: false, message: 'Request body exceeds the configured limit' },
+  INTAKE_EMPTY_BODY: { status: 400, retryable: false, message: 'Request body is empty' },
+  INTAKE_MALFORMED_XML: { status: 400, retryable: false, message: 'Body is not well-formed XML' },
+  INTAKE_DTD_FORBIDDEN: { status: 400, retryable: false, message: 'DOCTYPE, DTD and entity declarations are not accepted' },
+  INTAKE_NOT_CDA: { status: 400, retryable: false, message: 'Root element is not an HL7 CDA R2 ClinicalDocument in urn:hl7-org:v3' },
+  INTAKE_MISSING_FIELD: { status: 400, retryable: false, message: 'A required CDA header field is missing' },
+  INTAKE_INVALID_FIELD: { status: 400, retryable: false, message: 'A CDA header field has an invalid value' },
+  INTAKE_INVALID_HETU: { status: 400, retryable: false, message: 'recordTarget personal identity code fails its checksum' },
+  INTAKE_DUPLICATE_DIFFERENT_CONTENT: { status: 409, retryable: false, message: 'This document id was already submitted with different content' },
+  INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
+  INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
+
+  // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
+  ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },
+  ROUTE_CUSTODIAN_NOT_PERMITTED: { status: 403, retryable: false, message: 'The tenant may not write into this custodian\'s registry' },
+  ROUTE_UNKNOWN_SERVICE_UNIT: { status: 403, retryable: false, message: 'The service unit is not in the configured SOTE register extract' },
+  ROUTE_UNIT_NOT_OWNED: { status: 403, retryable: false, message: 'The service unit does not belong to the organisation the tenant acts for' },
+  ROUTE_PARALLEL_FOREIGN_REGISTRY: { status: 403, retryable: false, message: 'A parallel joiner may write only into its one organizer\'s registry' },
+  ROUTE_JOINT_FOREIGN_REGISTRY: { status: 403, retryable: false, message: 'A co-joiner may not write into another co-joiner\'s registry' },
+  ROUTE_NO_ACCESS_POINT: { status: 500, retryable: false, message: 'No Kanta access point is configured for this tenant' },
+  ROUTE_NO_SIGNING_IDENTITY: { status: 500, retryable: false, message: 'No signing identity is configured for this tenant' },
+  RIGHT_NO_CONTRACT: { status: 403, retryable: false, message: 'No valid contract between the organizer and the provider covers this service task' },
+  RIGHT_NOT_FOUND: { status: 403, retryable: false, message: 'The organizer\'s client-relationship document lists no right for this unit and service task' },
+  RIGHT_DATE_OUTSIDE: { status: 403, retryable: false, message: 'The document date lies outside the registry-use right\'s start and end dates' },
+  RIGHT_PROVIDER_CLIENT_RELATIONSHIP: { status: 403, retryable: false, message: 'A provider may not write client-relationship or case-opening documents into an organizer\'s registry' },
+  RIGHT_ENDED_VERSION_BY_PROVIDER: { status: 403, retryable: false, message: 'After the right has ended only the organizer may version or void the provider\'s documents' },
+
+  // --- configuration
+  CONFIG_INVALID: { status: 500, retryable: false, message: 'Configuration is invalid' },
+  CONFIG_NOT_LOADED: { status: 503, retryable: true, message: 'No valid configuration is loaded' },
+
+  // --- certificates and signatures
+  CERT_LOAD_FAILED: { status: 500, retryable: false, message: 'A key or certificate could not be loaded' },
+  CERT_WRONG_PASSWORD: { status: 500, retryable: false, message: 'The PKCS#12 password is wrong' },
+  CERT_KEY_MISMATCH: { status: 500, retryable: false, message: 'The private key does not match the certificate' },
+  CERT_EXPIRED: { status: 500, retryable: false, message: 'The certificate has expired' },
+  CERT_NOT_YET_VALID: { status: 500, retryable: false, message: 'The certificate is not yet valid' },
+  CERT_KEY_USAGE: { status: 500, retryable: false, message: 'The certificate lacks the required key usage' },
+  CERT_NO_VALID_IDENTITY: { status: 500, retryable: false, message: 'No currently valid certificate for this signing identity' },
+  SIGN_FAILED: { status: 500, retryable: true, message: 'Signing failed' },
+  SIGN_SELF_CHECK_FAILED: { status: 500, retryable: false, message: 'The signed document failed its own verification' },
+  SIGNATURE_INVALID: { status: 400, retryable: false, message: 'Signature does not verify' },
+
+  // --- Kanta transport and acknowledgements
+  KANTA_TIMEOUT: { status: 504, retryable: true, message: 'Kanta did not answer in time' },
+  KANTA_CONNECTION: { status: 502, retryable: true, message: 'Connection to Kanta failed' },
+  KANTA_HTTP_5XX: { status: 502, retryable: true, message: 'Kanta answered with a server error' },
+  KANTA_UNAVAILABLE: { status: 503, retryable: true, message: 'Kanta is in a service break' },
+  KANTA_HTTP_4XX: { status: 502, retryable: false, message: 'Kanta refused the HTTP request' },
+  KANTA_BAD_RESPONSE: { status: 502, retryable: true, message: 'Kanta\'s answer could not be read' },
+  KANTA_REJECTED: { status: 422, retryable: false, message: 'Kanta rejected the document (AR)' },
+  KANTA_APPLICATION_ERROR: { status: 422, retryable: false, message: 'Kanta refused the document (AE)' },
+  KANTA_CONTROLLER_BLOCKED: { status: 422, retryable: false, message: 'Kanta refused the whole controller (e.g. not joined)' },
+  KANTA_CIRCUIT_OPEN: { status: 503, retryable: true, message: 'The access point circuit is open' },
+
+  // --- queues and storage
+  QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'Redis is not reachable; nothing was stored' },
+  QUEUE_RETRY_BUDGET_EXHAUSTED: { status: 500, retryable: false, message: 'The document was not archived within its retry budget and is parked' },
+  QUEUE_PAYLOAD_MISSING: { status: 500, retryable: false, message: 'The stored document bytes are missing' },
+  QUEUE_REDIS_EVICTING: { status: 500, retryable: false, message: 'Redis maxmemory-policy evicts keys; refusing to run' },
+
+  // --- status and ops API
+  NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
+  REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },
+  INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code);
+}
+
+/** An error with a stable catalogue code; survives structured cloning as {code, message, ...}. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly ruleId: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, opts: { ruleId?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    const spec: ErrorSpec = ERROR_CATALOGUE[code];
+    super(message ?? spec.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.status = spec.status;
+    this.retryable = spec.retryable;
+    this.ruleId = opts.ruleId;
+    this.details = opts.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; ruleId?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.ruleId ? { ruleId: this.ruleId } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** Reads a code from anything thrown, including plain objects that crossed a worker thread. */
+export function errorCodeOf(err: unknown): ErrorCode | undefined {
+  if (err && typeof err === 'object' && 'code' in err && isErrorCode((err as { code: unknown }).code)) {
+    return (err as { code: ErrorCode }).code;
+  }
+  return undefined;
+}
