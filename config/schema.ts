@@ -161,6 +161,12 @@ export const QueuesSchema = z.strictObject({
   removeOnFail: z.strictObject({ age: z.number().int().min(0).default(7 * 86400), count: z.number().int().min(0).default(10_000) }).prefault({}),
   /** Seconds the document bytes are kept after the archive acknowledged them. */
   payloadRetentionSeconds: z.number().int().min(0).default(86_400),
+  /** Seconds the record and history of an archived document stay queryable on the status API. */
+  recordRetentionSeconds: z.number().int().min(60).default(30 * 86_400),
+  /** How often a document waiting for its parent version (or the asiakkuusasiakirja it depends on) looks again. */
+  dependencyPollMs: z.number().int().min(10).default(250),
+  /** Intake admission waiters per unit of tenant weight. */
+  intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(4),
   circuitBreaker: z
     .strictObject({
       failureThreshold: z.number().int().min(1).default(5),

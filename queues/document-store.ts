@@ -1,0 +1,277 @@
+// Durable per-document state in Redis, outside BullMQ job data (jobs carry ids only):
+//   {p}:doc:{tenant}:{docId}     hash   the record and its state machine
+//   {p}:payload:{tenant}:{docId} string the bytes as accepted (deleted once signed bytes exist)
+//   {p}:signed:{tenant}:{docId}  string the signed bytes; every (re)send uses exactly these bytes, so a
+//                                       resend after a crash is byte-identical and Kanta's idempotency holds
+//   {p}:hist:{tenant}:{docId}    list   state changes, never overwritten
+//   {p}:sub:{submissionId}       string tenant + doc id
+//   {p}:docidx:{docId}           string owning tenant (one document id belongs to one tenant)
+//   {p}:open                     set    "tenant\ndocId" of every document not in a terminal state; the
+//                                       startup sweep walks this set instead of every record
+// Intake is one Lua script: either everything is stored or nothing is.
+import type { Redis } from 'ioredis';
+import { createHash, randomUUID } from 'node:crypto';
+import { GatewayError } from '../gateway/errors.ts';
+
+export type DocumentStatus = 'accepted' | 'signed' | 'sending' | 'archived' | 'parked' | 'rejected';
+/** States after which the queues do nothing more unless an operator reruns (parked) the document. */
+export const TERMINAL_STATUSES: ReadonlySet<DocumentStatus> = new Set(['archived', 'parked', 'rejected']);
+
+export interface DocumentRecord {
+  tenant: string;
+  documentId: string;
+  setId: string;
+  versionNumber: number;
+  submissionId: string;
+  operation: string;
+  documentGroup: string;
+  functionCode?: string;
+  status: DocumentStatus;
+  code?: string;
+  text?: string;
+  controller: string;
+  accessPoint: string;
+  signingIdentity: string;
+  usage: 'ownUse' | 'registryRight';
+  writerOrganisation: string;
+  ruleId: string;
+  /** The routing decision as given in the receipt. */
+  decision: Record<string, unknown>;
+  contentSha256: string;
+  size: number;
+  acceptedAt: string;
+  updatedAt: string;
+  /** Kanta sends tried (each with a new message id). */
+  attempts: number;
+  /** Increments on each operator rerun; part of the job id so BullMQ never drops a rerun as duplicate. */
+  run: number;
+  /** Documents that must be archived before this one is sent (RPLC parent, source of the right used). */
+  dependsOn: string[];
+  signature?: Record<string, unknown>;
+  ack?: Record<string, unknown>;
+  lastMessageId?: string;
+}
+
+export interface HistoryEvent {
+  at: string;
+  status: DocumentStatus | 'rerun' | 'retry' | 'waiting';
+  code?: string;
+  text?: string;
+  attempt?: number;
+  messageId?: string;
+  run?: number;
+  by?: string;
+}
+
+const JSON_FIELDS = new Set(['decision', 'dependsOn', 'signature', 'ack']);
+const NUMBER_FIELDS = new Set(['versionNumber', 'size', 'attempts', 'run']);
+
+function encode(record: Partial<DocumentRecord>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(record)) {
+    if (v === undefined) continue;
+    out.push(k, JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v));
+  }
+  return out;
+}
+
+function decode(hash: Record<string, string>): DocumentRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(hash)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : NUMBER_FIELDS.has(k) ? Number(v) : v;
+  return out as unknown as DocumentRecord;
+}
+
+export function sha256Hex(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+// KEYS: doc, payload, hist, sub, docidx, open   ARGV: tenant, sha, payloadBytes, histJson, ...recordFields
+const CREATE_SCRIPT = `
+local owner = redis.call('GET', KEYS[5])
+if owner and owner ~= ARGV[1] then return {'foreign'} end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {'exists', redis.call('HGET', KEYS[1], 'contentSha256'), redis.call('HGET', KEYS[1], 'submissionId')}
+end
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[4], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
+redis.call('SET', KEYS[5], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[1] .. '\n' .. redis.call('HGET', KEYS[1], 'documentId'))
+return {'created'}
+`;
+
+export type CreateResult = { created: true; record: DocumentRecord } | { created: false; existing: DocumentRecord };
+
+export class DocumentStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    if (!(redis as unknown as { kgwCreateDocument?: unknown }).kgwCreateDocument) {
+      redis.defineCommand('kgwCreateDocument', { numberOfKeys: 6, lua: CREATE_SCRIPT });
+    }
+  }
+
+  private get openKey(): string {
+    return `${this.prefix}:open`;
+  }
+
+  private key(kind: string, tenant: string, documentId: string): string {
+    return `${this.prefix}:${kind}:${tenant}:${documentId}`;
+  }
+
+  /** Atomically stores a new document, or reports the existing one with the same id. */
+  async create(input: Omit<DocumentRecord, 'submissionId' | 'status' | 'acceptedAt' | 'updatedAt' | 'attempts' | 'run' | 'contentSha256' | 'size'>, payload: Buffer, now = new Date()): Promise<CreateResult> {
+    const record: DocumentRecord = {
+      ...input,
+      submissionId: randomUUID(),
+      status: 'accepted',
+      contentSha256: sha256Hex(payload),
+      size: payload.length,
+      acceptedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      attempts: 0,
+      run: 0,
+    };
+    const hist: HistoryEvent = { at: record.acceptedAt, status: 'accepted' };
+    const { tenant, documentId } = record;
+    const res = (await (this.redis as unknown as { kgwCreateDocument: (...a: unknown[]) => Promise<unknown[]> }).kgwCreateDocument(
+      this.key('doc', tenant, documentId),
+      this.key('payload', tenant, documentId),
+      this.key('hist', tenant, documentId),
+      `${this.prefix}:sub:${record.submissionId}`,
+      `${this.prefix}:docidx:${documentId}`,
+      this.openKey,
+      tenant,
+      record.contentSha256,
+      payload,
+      JSON.stringify(hist),
+      ...encode(record),
+    )) as string[];
+    if (res[0] === 'created') return { created: true, record };
+    if (res[0] === 'foreign') throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT', 'This document id belongs to another submitter');
+    const existing = await this.get(tenant, documentId);
+    if (!existing) throw new GatewayError('INTERNAL', 'Document vanished during intake');
+    return { created: false, existing };
+  }
+
+  /** Removes everything create() wrote; used when enqueueing fails right after create. */
+  async discard(record: DocumentRecord): Promise<void> {
+    const { tenant, documentId } = record;
+    await this.redis.del(
+      this.key('doc', tenant, documentId),
+      this.key('payload', tenant, documentId),
+      this.key('signed', tenant, documentId),
+      this.key('hist', tenant, documentId),
+      `${this.prefix}:sub:${record.submissionId}`,
+      `${this.prefix}:docidx:${documentId}`,
+    );
+    await this.redis.srem(this.openKey, `${tenant}\n${documentId}`);
+  }
+
+  async get(tenant: string, documentId: string): Promise<DocumentRecord | undefined> {
+    const hash = await this.redis.hgetall(this.key('doc', tenant, documentId));
+    return Object.keys(hash).length === 0 ? undefined : decode(hash);
+  }
+
+  /** Owner lookup across tenants, for dependency checks (an organizer may version a provider's document). */
+  async findById(documentId: string): Promise<DocumentRecord | undefined> {
+    const tenant = await this.redis.get(`${this.prefix}:docidx:${documentId}`);
+    return tenant ? this.get(tenant, documentId) : undefined;
+  }
+
+  async bySubmission(submissionId: string): Promise<{ tenant: string; documentId: string } | undefined> {
+    const v = await this.redis.get(`${this.prefix}:sub:${submissionId}`);
+    if (!v) return undefined;
+    const [tenant, documentId] = v.split('\n') as [string, string];
+    return { tenant, documentId };
+  }
+
+  async history(tenant: string, documentId: string): Promise<HistoryEvent[]> {
+    return (await this.redis.lrange(this.key('hist', tenant, documentId), 0, -1)).map((s) => JSON.parse(s) as HistoryEvent);
+  }
+
+  /** Updates fields and appends a history event in one transaction. */
+  async update(tenant: string, documentId: string, fields: Partial<DocumentRecord>, event?: Omit<HistoryEvent, 'at'>, now = new Date()): Promise<void> {
+    const at = now.toISOString();
+    const multi = this.redis.multi().hset(this.key('doc', tenant, documentId), ...encode({ ...fields, updatedAt: at }));
+    if (event) multi.rpush(this.key('hist', tenant, documentId), JSON.stringify({ at, ...event }));
+    if (fields.status) {
+      if (TERMINAL_STATUSES.has(fields.status)) multi.srem(this.openKey, `${tenant}\n${documentId}`);
+      else multi.sadd(this.openKey, `${tenant}\n${documentId}`);
+    }
+    await multi.exec();
+  }
+
+  async payload(tenant: string, documentId: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.key('payload', tenant, documentId))) ?? undefined;
+  }
+
+  async signed(tenant: string, documentId: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.key('signed', tenant, documentId))) ?? undefined;
+  }
+
+  /** Stores the signed bytes and drops the unsigned copy (Redis holds one copy of each document). */
+  async saveSigned(tenant: string, documentId: string, signed: Buffer, signature: Record<string, unknown>, now = new Date()): Promise<void> {
+    const at = now.toISOString();
+    await this.redis
+      .multi()
+      .set(this.key('signed', tenant, documentId), signed)
+      .del(this.key('payload', tenant, documentId))
+      .hset(this.key('doc', tenant, documentId), ...encode({ status: 'signed', signature, updatedAt: at }))
+      .rpush(this.key('hist', tenant, documentId), JSON.stringify({ at, status: 'signed' }))
+      .exec();
+  }
+
+  /** After the archive acknowledged: bytes expire after the retention, the record after its own. */
+  async expireAfterArchive(tenant: string, documentId: string, payloadSeconds: number, recordSeconds: number): Promise<void> {
+    await this.redis
+      .multi()
+      .expire(this.key('signed', tenant, documentId), Math.max(1, payloadSeconds))
+      .expire(this.key('payload', tenant, documentId), Math.max(1, payloadSeconds))
+      .expire(this.key('doc', tenant, documentId), Math.max(1, recordSeconds))
+      .expire(this.key('hist', tenant, documentId), Math.max(1, recordSeconds))
+      .exec();
+  }
+
+  /** Streams the documents not yet in a terminal state (SSCAN of the open set). */
+  async *scanOpen(): AsyncGenerator<DocumentRecord> {
+    const stream = this.redis.sscanStream(this.openKey, { count: 500 });
+    for await (const members of stream as AsyncIterable<string[]>) {
+      for (const member of members) {
+        const [tenant, documentId] = member.split('\n') as [string, string];
+        const rec = await this.get(tenant, documentId);
+        if (rec && !TERMINAL_STATUSES.has(rec.status)) yield rec;
+        else await this.redis.srem(this.openKey, member);
+      }
+    }
+  }
+
+  async openCount(): Promise<number> {
+    return this.redis.scard(this.openKey);
+  }
+
+  /** Streams every record (SCAN, never KEYS), for reruns and reports. */
+  async *scan(match: { tenant?: string } = {}): AsyncGenerator<DocumentRecord> {
+    const stream = this.redis.scanStream({ match: `${this.prefix}:doc:${match.tenant ?? '*'}:*`, count: 500 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      for (const key of keys) {
+        const hash = await this.redis.hgetall(key);
+        if (Object.keys(hash).length > 0) yield decode(hash);
+      }
+    }
+  }
+
+  /** Bytes Redis uses for one document's keys (MEMORY USAGE), for the status API. */
+  async memoryUsage(tenant: string, documentId: string): Promise<number> {
+    let total = 0;
+    for (const kind of ['doc', 'payload', 'signed', 'hist']) {
+      const n = (await this.redis.call('MEMORY', 'USAGE', this.key(kind, tenant, documentId))) as number | null;
+      total += n ?? 0;
+    }
+    return total;
+  }
+}

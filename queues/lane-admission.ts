@@ -1,0 +1,82 @@
+// Fair admission of documents from the per-tenant intake queues into the send lanes. A lane holds at
+// most `highWater` documents (waiting + active + delayed); intake jobs that want a full lane wait in
+// one FIFO per lane. Every tenant's intake worker has a bounded number of waiters (its weight), so
+// the FIFO interleaves tenants: a flood from one tenant fills its own intake queue, not the lane, and
+// a newcomer's document enters the lane after at most `highWater` + weight of the flood's.
+export type LaneDepth = (laneKey: string) => Promise<number>;
+
+interface Waiter {
+  run: () => Promise<void>;
+  cancel: (err: Error) => void;
+}
+
+export class LaneAdmission {
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly pumping = new Set<string>();
+  private readonly wakeups = new Map<string, () => void>();
+  private closed = false;
+
+  constructor(
+    private readonly depthOf: LaneDepth,
+    private readonly highWater: () => number,
+    private readonly pollMs = 100,
+  ) {}
+
+  /** Waits for this lane's turn, then runs `add` (which enqueues the lane job). */
+  admit(laneKey: string, add: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const list = this.waiters.get(laneKey) ?? [];
+      list.push({ run: () => add().then(resolve, reject), cancel: reject });
+      this.waiters.set(laneKey, list);
+      void this.pump(laneKey);
+    });
+  }
+
+  /** Called when a lane job of this process finished: a slot may be free. */
+  notify(laneKey: string): void {
+    this.wakeups.get(laneKey)?.();
+  }
+
+  waiting(laneKey: string): number {
+    return this.waiters.get(laneKey)?.length ?? 0;
+  }
+
+  /** Stops admitting; waiting intake jobs fail (and are retried by whichever process runs next). */
+  close(): void {
+    this.closed = true;
+    for (const wake of this.wakeups.values()) wake();
+    for (const list of this.waiters.values()) for (const w of list.splice(0)) w.cancel(new Error('gateway shutting down'));
+  }
+
+  private async pump(laneKey: string): Promise<void> {
+    if (this.pumping.has(laneKey)) return;
+    this.pumping.add(laneKey);
+    try {
+      const list = this.waiters.get(laneKey)!;
+      while (list.length > 0 && !this.closed) {
+        let free = 0;
+        try {
+          free = this.highWater() - (await this.depthOf(laneKey));
+        } catch {
+          free = 0; // Redis hiccup: wait and look again; the intake jobs stay safely in their queues
+        }
+        if (free <= 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.pollMs);
+            this.wakeups.set(laneKey, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          this.wakeups.delete(laneKey);
+          continue;
+        }
+        const batch = list.splice(0, free);
+        await Promise.all(batch.map((w) => w.run()));
+      }
+    } finally {
+      this.pumping.delete(laneKey);
+      if ((this.waiters.get(laneKey)?.length ?? 0) > 0 && !this.closed) void this.pump(laneKey);
+    }
+  }
+}

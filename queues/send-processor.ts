@@ -1,0 +1,149 @@
+// What a send lane does with one document: wait for what it depends on, sign once, send through the
+// access point's circuit, and turn the archive's answer into the document's next state. The signed
+// bytes are stored before the first send; every resend (retry, crash recovery, rerun) sends exactly
+// those bytes with a new message id, so the archive's identical-resend rule makes a duplicate a no-op.
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
+import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
+import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
+import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../gateway/errors.ts';
+import type { QueuesConfig } from '../config/schema.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus } from './document-store.ts';
+import type { MicroBatcher } from './micro-batcher.ts';
+import type { DocumentSender, SendResult } from './ports.ts';
+import { retryBudgetExhausted } from './retry-policy.ts';
+import type { Semaphore } from './semaphore.ts';
+import type { DocumentJob, LaneRef } from './topology.ts';
+
+export interface SignRequest {
+  identity: string;
+  xml: string;
+}
+export interface SignResponse {
+  signedXml: string;
+  receipt: Record<string, unknown>;
+}
+
+export interface LaneContext {
+  lane: LaneRef;
+  signBatcher: MicroBatcher<SignRequest, SignResponse>;
+  /** Bounds sends in flight for this lane (laneConcurrency). */
+  sendSlots: Semaphore;
+}
+
+export interface FinishedEvent {
+  record: DocumentRecord;
+  status: DocumentStatus;
+  code?: string;
+  text?: string;
+}
+
+export interface SendProcessorDeps {
+  store: DocumentStore;
+  sender: DocumentSender;
+  breakerFor(accessPoint: string): CircuitBreaker;
+  queuesConfig(): QueuesConfig;
+  /** A controller-level refusal: the lane is parked as a whole (paused until an operator resumes it). */
+  onControllerBlocked(lane: LaneRef, code: string, text: string): Promise<void>;
+  onFinished?(event: FinishedEvent): void;
+  onRetryBudgetExhausted?(record: DocumentRecord): void;
+  onSend?(accessPoint: string, result: SendResult): void;
+  now(): Date;
+}
+
+async function delayJob(job: Job<DocumentJob>, token: string | undefined, untilMs: number): Promise<never> {
+  await job.moveToDelayed(untilMs, token);
+  throw new DelayedError();
+}
+
+function messageOf(code: string, text?: string): string {
+  return text ?? (isErrorCode(code) ? ERROR_CATALOGUE[code].message : code);
+}
+
+export async function processLaneJob(job: Job<DocumentJob>, token: string | undefined, ctx: LaneContext, deps: SendProcessorDeps): Promise<DocumentStatus> {
+  const { tenant, documentId, run } = job.data;
+  const { store } = deps;
+  const rec = await store.get(tenant, documentId);
+  if (!rec) throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING: the document record is gone');
+  // A job of an earlier run, or a document already finished (e.g. a stalled job re-run after its ack).
+  if (rec.run !== run || TERMINAL_STATUSES.has(rec.status)) return rec.status;
+  const cfg = deps.queuesConfig();
+
+  const finish = async (status: DocumentStatus, code?: string, text?: string, extra: Partial<DocumentRecord> = {}) => {
+    await store.update(tenant, documentId, { status, ...(code ? { code } : {}), ...(text ? { text } : {}), ...extra }, { status, ...(code ? { code } : {}), ...(text ? { text } : {}) }, deps.now());
+    deps.onFinished?.({ record: rec, status, ...(code ? { code } : {}), ...(text ? { text } : {}) });
+  };
+
+  // Kanta ordering: a version after its parent, a provider's document after the organizer's
+  // asiakkuusasiakirja that opened its right. Waiting spends no attempt.
+  for (const dep of rec.dependsOn) {
+    const d = await store.findById(dep);
+    if (d && !TERMINAL_STATUSES.has(d.status)) await delayJob(job, token, deps.now().getTime() + cfg.dependencyPollMs);
+  }
+
+  let signed = await store.signed(tenant, documentId);
+  if (!signed) {
+    const payload = await store.payload(tenant, documentId);
+    if (!payload) {
+      await finish('parked', 'QUEUE_PAYLOAD_MISSING');
+      throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING');
+    }
+    let res: SignResponse;
+    try {
+      res = await ctx.signBatcher.submit({ identity: rec.signingIdentity, xml: payload.toString('utf8') });
+    } catch (err) {
+      const code = errorCodeOf(err) ?? 'SIGN_FAILED';
+      if (isErrorCode(code) && ERROR_CATALOGUE[code].retryable) throw new Error(`${code}: ${(err as Error).message}`);
+      await finish('parked', code, (err as Error).message);
+      throw new UnrecoverableError(code);
+    }
+    signed = Buffer.from(res.signedXml, 'utf8');
+    await store.saveSigned(tenant, documentId, signed, res.receipt, deps.now());
+  }
+
+  const breaker = deps.breakerFor(rec.accessPoint);
+  const admission = breaker.admit(deps.now().getTime());
+  if (!admission.pass) await delayJob(job, token, admission.retryAtMs);
+
+  let result: SendResult;
+  try {
+    const metadata = readDocumentMetadata(parseXmlSafely(signed.toString('utf8')));
+    await store.update(tenant, documentId, { status: 'sending', attempts: rec.attempts + 1 }, { status: 'sending', attempt: rec.attempts + 1 }, deps.now());
+    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { metadata, signedCda: signed!, operation: rec.operation as DocumentOperation, usage: rec.usage }));
+  } catch (err) {
+    breaker.releaseProbe();
+    throw err;
+  }
+  deps.onSend?.(rec.accessPoint, result);
+  if (result.transportFailure) breaker.onFailure(deps.now().getTime(), result.retryAfterSeconds !== undefined ? result.retryAfterSeconds * 1000 : undefined);
+  else breaker.onSuccess();
+
+  const code = result.code ?? (result.action === 'archived' ? undefined : 'KANTA_APPLICATION_ERROR');
+  const ack = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
+  switch (result.action) {
+    case 'archived':
+      await finish('archived', undefined, undefined, { ack, lastMessageId: result.messageId });
+      await store.expireAfterArchive(tenant, documentId, cfg.payloadRetentionSeconds, cfg.recordRetentionSeconds);
+      return 'archived';
+    case 'retry': {
+      if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        deps.onRetryBudgetExhausted?.(rec);
+        await finish('parked', 'QUEUE_RETRY_BUDGET_EXHAUSTED', `last error ${code}: ${messageOf(code!, result.text)}`, { ack, lastMessageId: result.messageId });
+        throw new UnrecoverableError('QUEUE_RETRY_BUDGET_EXHAUSTED');
+      }
+      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'retry', code: code!, attempt: rec.attempts + 1, messageId: result.messageId }, deps.now());
+      throw new Error(`${code}: ${messageOf(code!, result.text)}`);
+    }
+    case 'park':
+    case 'reject': {
+      const status = result.action === 'park' ? 'parked' : 'rejected';
+      await finish(status, code, messageOf(code!, result.text), { ack, lastMessageId: result.messageId });
+      throw new UnrecoverableError(code);
+    }
+    case 'park-controller':
+      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'waiting', code: code!, text: 'controller parked; resumes when an operator resumes the lane' }, deps.now());
+      await deps.onControllerBlocked(ctx.lane, code!, messageOf(code!, result.text));
+      return delayJob(job, token, deps.now().getTime() + 1_000);
+  }
+}
