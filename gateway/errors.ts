@@ -46,6 +46,9 @@ export const ERROR_CATALOGUE = {
   RIGHT_DATE_OUTSIDE: { status: 403, retryable: false, message: 'The document date lies outside the registry-use right\'s start and end dates' },
   RIGHT_PROVIDER_CLIENT_RELATIONSHIP: { status: 403, retryable: false, message: 'A provider may not write client-relationship or case-opening documents into an organizer\'s registry' },
   RIGHT_ENDED_VERSION_BY_PROVIDER: { status: 403, retryable: false, message: 'After the right has ended only the organizer may version or void the provider\'s documents' },
+  ROUTE_PARENT_REGISTRY_MISMATCH: { status: 409, retryable: false, message: 'A version or void must stay in the registry of the document it replaces' },
+  ROUTE_ORGANIZER_MISMATCH: { status: 400, retryable: false, message: 'outsourcingServiceCustomer must equal the custodian when a provider writes into an organizer\'s registry' },
+  RIGHT_NOT_DOCUMENT_WRITER: { status: 403, retryable: false, message: 'In an organizer\'s registry a provider may version or void only documents it wrote itself' },
 
   // --- configuration
   CONFIG_INVALID: { status: 500, retryable: false, message: 'Configuration is invalid' },
@@ -74,6 +77,8 @@ export const ERROR_CATALOGUE = {
   KANTA_APPLICATION_ERROR: { status: 422, retryable: false, message: 'Kanta refused the document (AE)' },
   KANTA_CONTROLLER_BLOCKED: { status: 422, retryable: false, message: 'Kanta refused the whole controller (e.g. not joined)' },
   KANTA_CIRCUIT_OPEN: { status: 503, retryable: true, message: 'The access point circuit is open' },
+  KANTA_TLS_HANDSHAKE: { status: 502, retryable: true, message: 'The TLS handshake with Kanta failed (certificate not trusted or not accepted)' },
+  KANTA_ACK_TRANSIENT: { status: 503, retryable: true, message: 'Kanta refused the document for a reason that may pass (e.g. what it depends on is not archived yet)' },
 
   // --- queues and storage
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'Redis is not reachable; nothing was stored' },
