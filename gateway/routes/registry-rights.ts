@@ -1,0 +1,118 @@
+// PUT/GET /v1/registry-rights: registry-use rights set by an organizer whose client-relationship
+// documents do not pass through the gateway, and read back by the organizer and the providers it names
+// (seed 004 §3.3). The hetu arrives in the request and is hashed at once (clientKey); it is never stored,
+// logged or echoed. Anyone else gets 404, so the answer does not reveal whether a client has rights.
+import express, { type Request, type Response } from 'express';
+import { GatewayError } from '../errors.ts';
+import { tenantOf } from '../caller.ts';
+import { isValidHetu } from '../../adapters/cda/hetu.ts';
+import type { RoutingIndex } from '../routing/index-build.ts';
+import { validateRightEntries } from '../routing/extract-rights.ts';
+import type { RightChange, RightEntriesByTask, RightPeriod, RightSnapshot } from '../routing/types.ts';
+import type { ClientId, RegistryRightStore } from '../registry-rights/right-store.ts';
+
+const HETU_ROOT = '1.2.246.21';
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
+function clientFrom(root: unknown, extension: unknown, where: string): ClientId {
+  const r = root === undefined ? HETU_ROOT : root;
+  if (typeof r !== 'string' || !OID.test(r)) throw new GatewayError('REQUEST_INVALID', `${where}: client root must be an OID`);
+  if (typeof extension !== 'string' || extension.length === 0 || extension.length > 64) throw new GatewayError('REQUEST_INVALID', `${where}: client id is missing`);
+  // Message without the value: it is a personal identity code.
+  if (r === HETU_ROOT && !isValidHetu(extension)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
+  return { root: r, extension };
+}
+
+/** What one tenant may see of a right state: everything as organizer, its own units' periods as provider. */
+function visibleTo(orgs: ReadonlySet<string>, index: RoutingIndex, state: RightSnapshot): { role: 'organizer' | 'provider'; entries: RightEntriesByTask } | undefined {
+  if (orgs.has(state.organizer)) return { role: 'organizer', entries: state.entries };
+  const own = ownEntries(orgs, index, state.entries);
+  return Object.keys(own).length > 0 ? { role: 'provider', entries: own } : undefined;
+}
+
+function ownEntries(orgs: ReadonlySet<string>, index: RoutingIndex, entries: RightEntriesByTask): RightEntriesByTask {
+  const out: Record<string, RightPeriod[]> = {};
+  for (const [task, list] of Object.entries(entries)) {
+    const mine = list.filter((p) => {
+      const owner = index.units.get(p.unit)?.organisation;
+      return owner !== undefined && orgs.has(owner);
+    });
+    if (mine.length) out[task] = mine;
+  }
+  return out;
+}
+
+/** A provider sees only the changes that changed its own periods. */
+function providerHistory(orgs: ReadonlySet<string>, index: RoutingIndex, changes: RightChange[]) {
+  const out: { effectiveAt: string; entries: RightEntriesByTask }[] = [];
+  let last = '{}';
+  for (const c of changes) {
+    const mine = ownEntries(orgs, index, c.entries);
+    const text = JSON.stringify(mine);
+    if (text !== last) out.push({ effectiveAt: c.effectiveAt, entries: mine });
+    last = text;
+  }
+  return out;
+}
+
+export function registryRightsRouter(deps: { rights: RegistryRightStore; index: () => RoutingIndex }): express.Router {
+  const router = express.Router();
+  const json = express.json({ limit: '1mb' });
+
+  router.put('/v1/registry-rights', json, async (req: Request, res: Response) => {
+    const tenant = tenantOf(res);
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('REQUEST_INVALID', 'Body must be a JSON object {organizer, client, entries}');
+    const { organizer, client, entries } = body as Record<string, unknown>;
+    if (typeof organizer !== 'string' || !OID.test(organizer)) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID', { details: { field: 'organizer' } });
+    if (!client || typeof client !== 'object') throw new GatewayError('REQUEST_INVALID', 'client must be {root?, extension}', { details: { field: 'client' } });
+    const clientId = clientFrom((client as Record<string, unknown>).root, (client as Record<string, unknown>).extension, 'client');
+    const index = deps.index();
+    if (!index.organisations.has(organizer)) throw new GatewayError('ROUTE_UNKNOWN_ORGANISATION', `Organizer ${organizer} is not a configured organisation`, { details: { organizer } });
+    if (!index.actsForByTenant.get(tenant.id)?.has(organizer)) {
+      throw new GatewayError('AUTH_FORBIDDEN_ROLE', 'Only the organizer may set its registry-use rights', { details: { organizer } });
+    }
+    const valid = validateRightEntries(entries);
+    const saved = await deps.rights.put({ organizer, client: clientId, entries: valid, at: new Date(), by: tenant.id });
+    res.status(200).json({ organizer: saved.organizer, effectiveAt: saved.effectiveAt, source: saved.source, entries: saved.entries });
+  });
+
+  router.get('/v1/registry-rights', async (req: Request, res: Response) => {
+    const tenant = tenantOf(res);
+    const q = req.query;
+    const clientId = clientFrom(q.clientRoot, q.client, 'query');
+    const wanted = q.organizer;
+    if (wanted !== undefined && (typeof wanted !== 'string' || !OID.test(wanted))) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID');
+    const withHistory = q.history === 'true' || q.history === '1';
+    const index = deps.index();
+    const orgs = new Set(index.actsForByTenant.get(tenant.id)?.keys() ?? []);
+    const organizers = wanted ? [wanted] : await deps.rights.organizersOf(clientId);
+
+    const rights = [];
+    for (const organizer of organizers) {
+      const state = await deps.rights.current(organizer, clientId);
+      if (!state) continue;
+      const view = visibleTo(orgs, index, state);
+      if (!view) continue;
+      const item: Record<string, unknown> = {
+        organizer,
+        role: view.role,
+        effectiveAt: state.effectiveAt,
+        source: view.role === 'organizer' ? state.source : { kind: state.source.kind },
+        entries: view.entries,
+      };
+      if (withHistory) {
+        const changes = await deps.rights.history(organizer, clientId);
+        item.history =
+          view.role === 'organizer'
+            ? changes.map((c) => ({ effectiveAt: c.effectiveAt, source: c.source, entries: c.entries }))
+            : providerHistory(orgs, index, changes);
+      }
+      rights.push(item);
+    }
+    if (rights.length === 0) throw new GatewayError('NOT_FOUND', 'No registry-use rights visible to this tenant for the client');
+    res.json({ client: { root: clientId.root }, rights });
+  });
+
+  return router;
+}

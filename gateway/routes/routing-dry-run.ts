@@ -1,0 +1,114 @@
+// POST /v1/routing/dry-run (ops): replays the routing of the last N accepted documents (the routing
+// journal) against a candidate configuration and the current one, with the same right state and the
+// same `now` (the original acceptance time), so the difference is the configuration's alone.
+import express, { type Request, type Response } from 'express';
+import { GatewayError } from '../errors.ts';
+import { requireOps } from '../caller.ts';
+import { ConfigError, validateConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { buildRoutingIndex, type RoutingIndex } from '../routing/index-build.ts';
+import { decide } from '../routing/decide.ts';
+import type { RoutingOutcome } from '../routing/types.ts';
+import type { RegistryRightStore } from '../registry-rights/right-store.ts';
+import type { JournalEntry, RoutingJournal } from '../registry-rights/routing-journal.ts';
+
+export interface DecisionSummary {
+  accepted: boolean;
+  ruleId: string;
+  controller?: string;
+  code?: string;
+}
+
+export interface DryRunItem {
+  documentId: string;
+  tenantId: string;
+  operation: JournalEntry['operation'];
+  at: string;
+  changed: boolean;
+  before: DecisionSummary;
+  after: DecisionSummary;
+}
+
+export interface DryRunReport {
+  currentVersion: string;
+  candidateVersion: string;
+  examined: number;
+  changed: number;
+  items: DryRunItem[];
+}
+
+function summary(d: RoutingOutcome): DecisionSummary {
+  return d.accepted ? { accepted: true, ruleId: d.ruleId, controller: d.controller } : { accepted: false, ruleId: d.ruleId, code: d.code };
+}
+
+const same = (a: DecisionSummary, b: DecisionSummary) => a.accepted === b.accepted && a.ruleId === b.ruleId && a.controller === b.controller && a.code === b.code;
+
+/** The comparison itself, without HTTP: exported for the ops CLI and tests. */
+export async function dryRun(args: {
+  entries: JournalEntry[];
+  rights: RegistryRightStore;
+  current: RoutingIndex;
+  candidate: RoutingIndex;
+  includeUnchanged?: boolean;
+}): Promise<DryRunReport> {
+  const pairs = new Map<string, { organizer: string; clientKey: string }>();
+  for (const e of args.entries) pairs.set(`${e.meta.custodian}|${e.clientKey}`, { organizer: e.meta.custodian, clientKey: e.clientKey });
+  const states = await args.rights.currentMany([...pairs.values()]);
+  const items: DryRunItem[] = [];
+  let changed = 0;
+  for (const e of args.entries) {
+    const input = {
+      tenant: { id: e.tenantId },
+      meta: e.meta,
+      operation: e.operation,
+      rights: states.get(`${e.meta.custodian}|${e.clientKey}`),
+      ...(e.parent ? { parent: e.parent } : {}),
+      now: new Date(e.at),
+    };
+    const before = summary(decide({ ...input, index: args.current }));
+    const after = summary(decide({ ...input, index: args.candidate }));
+    const isChanged = !same(before, after);
+    if (isChanged) changed += 1;
+    if (isChanged || args.includeUnchanged) {
+      items.push({ documentId: e.meta.documentId, tenantId: e.tenantId, operation: e.operation, at: e.at, changed: isChanged, before, after });
+    }
+  }
+  return { currentVersion: args.current.configVersion, candidateVersion: args.candidate.configVersion, examined: args.entries.length, changed, items };
+}
+
+export function routingDryRunRouter(deps: {
+  journal: RoutingJournal;
+  rights: RegistryRightStore;
+  current: () => { config: Config; version: string; index: RoutingIndex };
+}): express.Router {
+  const router = express.Router();
+  router.post('/v1/routing/dry-run', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
+    requireOps(res);
+    const raw: unknown = req.body;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GatewayError('REQUEST_INVALID', 'Body must be the candidate configuration as a JSON object');
+    const limitRaw = req.query.limit;
+    const limit = limitRaw === undefined ? undefined : Number(limitRaw);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GatewayError('REQUEST_INVALID', 'limit must be a positive integer');
+
+    let candidate;
+    try {
+      // File references are not read by routing; resolving them against the working directory is harmless.
+      candidate = validateConfig(raw as Record<string, unknown>, 'dry-run candidate', process.cwd());
+    } catch (err) {
+      if (err instanceof ConfigError) throw new GatewayError('REQUEST_INVALID', 'The candidate configuration is invalid', { details: { issues: err.issues } });
+      throw err;
+    }
+    const current = deps.current();
+    const candidateIndex = buildRoutingIndex(candidate.config, candidate.version, { caseDocumentGroups: [...current.index.caseDocumentGroups] });
+    const entries = await deps.journal.recent(limit);
+    const report = await dryRun({
+      entries,
+      rights: deps.rights,
+      current: current.index,
+      candidate: candidateIndex,
+      includeUnchanged: req.query.all === 'true' || req.query.all === '1',
+    });
+    res.json(report);
+  });
+  return router;
+}
