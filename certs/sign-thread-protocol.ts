@@ -1,0 +1,20 @@
+// Messages between SignerPool and its sign-thread workers (structured-clone safe: plain data only).
+import type { ErrorCode } from '../gateway/errors.ts';
+import type { SigningIdentityConfig } from '../config/schema.ts';
+import type { SignatureReceipt } from './system-signer.ts';
+
+export interface PlainError {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type ToThread =
+  | { type: 'sign'; id: number; identityId: string; xml: string; now?: number }
+  | { type: 'reload'; id: number; identities?: SigningIdentityConfig[] };
+
+export type FromThread =
+  | { type: 'ready'; error?: PlainError }
+  | { type: 'signed'; id: number; signedXml: string; receipt: SignatureReceipt }
+  | { type: 'failed'; id: number; error: PlainError }
+  | { type: 'reloaded'; id: number; error?: PlainError };

@@ -1,0 +1,59 @@
+// Body of one SignerPool worker thread: loads the signing identities itself (keys never cross the
+// thread boundary; only config paths and the environment do), signs on request, optionally verifies
+// its own output, and answers errors as plain {code, message, details} because class instances do
+// not survive structured cloning.
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorCodeOf } from '../gateway/errors.ts';
+import type { SigningIdentityConfig } from '../config/schema.ts';
+import { SigningKeyStore } from './keystore.ts';
+import { signSystem } from './system-signer.ts';
+import { verifyDocumentSignatures } from './verify.ts';
+import type { PlainError, ToThread, FromThread } from './sign-thread-protocol.ts';
+
+interface ThreadData {
+  identities: SigningIdentityConfig[];
+  env: NodeJS.ProcessEnv;
+  selfCheck: boolean;
+}
+
+function plain(err: unknown): PlainError {
+  const e = err as { message?: string; details?: Record<string, unknown> };
+  return { code: errorCodeOf(err) ?? 'SIGN_FAILED', message: String(e?.message ?? err).slice(0, 500), ...(e?.details ? { details: e.details } : {}) };
+}
+
+const port = parentPort;
+if (!port) throw new Error('sign-thread.ts runs only as a worker thread');
+const data = workerData as ThreadData;
+const post = (msg: FromThread) => port.postMessage(msg);
+
+let store: SigningKeyStore | undefined;
+try {
+  store = new SigningKeyStore(data.identities, data.env);
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'ready', error: plain(err) });
+}
+
+port.on('message', (msg: ToThread) => {
+  if (!store) return;
+  if (msg.type === 'sign') {
+    try {
+      const now = msg.now === undefined ? new Date() : new Date(msg.now);
+      const credential = store.current(msg.identityId, now);
+      const selfCheck = data.selfCheck
+        ? (xml: string, signatureId: string) => verifyDocumentSignatures(xml, { onlySignatureId: signatureId, now })
+        : undefined;
+      const result = signSystem(msg.xml, credential, { now, ...(selfCheck ? { selfCheck } : {}) });
+      post({ type: 'signed', id: msg.id, signedXml: result.signedXml, receipt: result.receipt });
+    } catch (err) {
+      post({ type: 'failed', id: msg.id, error: plain(err) });
+    }
+  } else if (msg.type === 'reload') {
+    try {
+      store.reload(msg.identities ?? undefined);
+      post({ type: 'reloaded', id: msg.id });
+    } catch (err) {
+      post({ type: 'reloaded', id: msg.id, error: plain(err) });
+    }
+  }
+});

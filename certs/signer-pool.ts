@@ -1,0 +1,208 @@
+// Signing off the caller's event loop: a worker_threads pool sized to the cores (libs.md §2: two
+// threads gave 1.65–1.75×; a blocked loop also starves BullMQ lock renewal, which re-runs a job and can
+// double-send to Kanta). Each worker loads the keys once and reloads them on rotation. Output is
+// byte-for-byte what signSystem makes on one thread. Errors come back as GatewayError by code.
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import { GatewayError } from '../gateway/errors.ts';
+import type { SigningIdentityConfig } from '../config/schema.ts';
+import type { SignatureReceipt } from './system-signer.ts';
+import type { FromThread, PlainError, ToThread } from './sign-thread-protocol.ts';
+
+export interface SignerPoolOptions {
+  identities: readonly SigningIdentityConfig[];
+  /** Worker threads; 0 or undefined = os.availableParallelism(). @defaultValue 0 */
+  threads?: number;
+  /** Verify every signature in the worker before returning it. @defaultValue false */
+  selfCheck?: boolean;
+  /** Where password variables are read from. @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SignResult {
+  signedXml: string;
+  receipt: SignatureReceipt;
+}
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (err: GatewayError) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './sign-thread.ts' : './sign-thread.js', import.meta.url);
+
+/**
+ * Node 20 does not apply loader hooks to a worker's own entry file, so a TypeScript entry is started
+ * through a tiny bootstrap that registers tsx inside the worker first.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!THREAD_URL.pathname.endsWith('.ts')) return { entry: THREAD_URL, eval: false };
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  return {
+    entry: `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`,
+    eval: true,
+  };
+}
+
+/** The parent's Node flags minus its own tsx preloads (the bootstrap registers tsx once in the worker). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a.includes('tsx')) continue;
+    if ((a === '--import' || a === '--require' || a === '--loader') && (args[i + 1] ?? '').includes('tsx')) {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+const rebuild = (e: PlainError) => new GatewayError(e.code, e.message, e.details ? { details: e.details } : {});
+
+export class SignerPool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private rr = 0;
+  private closing: Promise<void> | undefined;
+  private identities: SigningIdentityConfig[];
+
+  private constructor(private readonly opts: Required<Omit<SignerPoolOptions, 'identities'>> & { identities: SigningIdentityConfig[] }) {
+    this.identities = opts.identities;
+  }
+
+  static async start(opts: SignerPoolOptions): Promise<SignerPool> {
+    const threads = opts.threads && opts.threads > 0 ? opts.threads : os.availableParallelism();
+    const pool = new SignerPool({
+      identities: structuredClone([...opts.identities]),
+      threads,
+      selfCheck: opts.selfCheck ?? false,
+      env: { ...(opts.env ?? process.env) },
+    });
+    const started = await Promise.allSettled(Array.from({ length: threads }, () => pool.spawn()));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await pool.close();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    pool.slots = started.map((s) => (s as PromiseFulfilledResult<Slot>).value);
+    return pool;
+  }
+
+  get threads(): number {
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  private spawn(): Promise<Slot> {
+    const { entry, eval: isEval } = workerEntry();
+    const worker = new Worker(entry, {
+      eval: isEval,
+      execArgv: workerExecArgv(),
+      workerData: { identities: this.identities, env: this.opts.env, selfCheck: this.opts.selfCheck },
+    });
+    const slot: Slot = { worker, pending: new Map(), alive: false };
+    return new Promise<Slot>((resolve, reject) => {
+      const onEarlyExit = (err: unknown) =>
+        reject(err instanceof GatewayError ? err : new GatewayError('SIGN_FAILED', `A signing thread failed to start: ${String((err as Error)?.message ?? err)}`));
+      worker.once('error', onEarlyExit);
+      worker.once('exit', (code) => onEarlyExit(new Error(`exit code ${code}`)));
+      worker.on('message', (msg: FromThread) => {
+        if (msg.type === 'ready') {
+          worker.removeAllListeners('error');
+          worker.removeAllListeners('exit');
+          if (msg.error) {
+            void worker.terminate();
+            reject(rebuild(msg.error));
+            return;
+          }
+          slot.alive = true;
+          worker.on('error', (err) => this.lost(slot, err));
+          worker.on('exit', (code) => this.lost(slot, new Error(`exit code ${code}`)));
+          resolve(slot);
+          return;
+        }
+        const p = slot.pending.get(msg.id);
+        if (!p) return;
+        slot.pending.delete(msg.id);
+        if (msg.type === 'signed') (p.resolve as (v: SignResult) => void)({ signedXml: msg.signedXml, receipt: msg.receipt });
+        else if (msg.error) p.reject(rebuild(msg.error));
+        else (p.resolve as (v: void) => void)(undefined);
+      });
+    });
+  }
+
+  /** A worker died: fail what it held (retryable SIGN_FAILED) and replace it unless closing. */
+  private lost(slot: Slot, err: unknown): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    for (const p of slot.pending.values()) p.reject(new GatewayError('SIGN_FAILED', `A signing thread stopped: ${String((err as Error)?.message ?? err)}`));
+    slot.pending.clear();
+    if (this.closing) return;
+    this.spawn().then(
+      (fresh) => {
+        const at = this.slots.indexOf(slot);
+        if (this.closing) void fresh.worker.terminate();
+        else if (at >= 0) this.slots[at] = fresh;
+      },
+      () => undefined,
+    );
+  }
+
+  private send<T>(slot: Slot, msg: ToThread): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(msg.id, { resolve: resolve as (v: never) => void, reject });
+      slot.worker.postMessage(msg);
+    });
+  }
+
+  /** Least loaded live worker; ties broken round-robin so a burst spreads over all threads. */
+  private pick(): Slot {
+    const live = this.slots.filter((s) => s.alive);
+    if (live.length === 0) throw new GatewayError('SIGN_FAILED', 'No signing thread is running');
+    let best: Slot | undefined;
+    for (let k = 0; k < live.length; k++) {
+      const s = live[(this.rr + k) % live.length] as Slot;
+      if (!best || s.pending.size < best.pending.size) best = s;
+    }
+    this.rr = (this.rr + 1) % live.length;
+    return best as Slot;
+  }
+
+  async sign(identityId: string, cdaXml: string, opts: { now?: Date } = {}): Promise<SignResult> {
+    if (this.closing) throw new GatewayError('SIGN_FAILED', 'The signer pool is closed');
+    const msg: ToThread = { type: 'sign', id: this.nextId++, identityId, xml: cdaXml, ...(opts.now ? { now: opts.now.getTime() } : {}) };
+    return this.send<SignResult>(this.pick(), msg);
+  }
+
+  /** Every worker re-reads its files (and takes the new identity list when given); each keeps its old keys if loading fails. */
+  async reload(identities?: readonly SigningIdentityConfig[]): Promise<void> {
+    if (this.closing) throw new GatewayError('SIGN_FAILED', 'The signer pool is closed');
+    const next = identities ? structuredClone([...identities]) : undefined;
+    const results = await Promise.allSettled(
+      this.slots.filter((s) => s.alive).map((s) => this.send<void>(s, { type: 'reload', id: this.nextId++, ...(next ? { identities: next } : {}) })),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (next) this.identities = next;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const s of this.slots) {
+        s.alive = false;
+        for (const p of s.pending.values()) p.reject(new GatewayError('SIGN_FAILED', 'The signer pool is closed'));
+        s.pending.clear();
+      }
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,184 @@
+// The gateway's system signature (järjestelmäallekirjoitus, kanta.md §3), exactly in the Kanta shape:
+// localSocialHeader/signatureCollection/signature[@ID] with signatureDescription code 3, a UTC
+// signatureTimestamp and a ds:Signature over the timestamp and the body (exc-c14n, rsa-sha256, sha256,
+// enveloped-signature + exc-c14n transforms, KeyInfo = leaf certificate).
+//
+// The tenant's bytes are never re-serialised: the signature element is computed by xml-crypto on a
+// DOM, then its text is spliced into the original string at the offset the scanner found. Everything
+// outside the inserted element keeps its input bytes, so signatures already in the document and the
+// body digest stay intact.
+import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
+import { SignedXml } from 'xml-crypto';
+import { GatewayError } from '../gateway/errors.ts';
+import { ALG, BODY_ELEMENTS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_TYPE_CODE_SYSTEM } from './kanta-signature.ts';
+import { certificateFacts, type CertificateFacts } from './certificate-checks.ts';
+import { attributeByLocalName, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
+
+export interface SignerCredential {
+  privateKey: KeyObject;
+  /** Leaf certificate PEM (goes into KeyInfo). */
+  certificatePem: string;
+}
+
+export interface SignatureReceipt {
+  signatureId: string;
+  timestampId: string;
+  /** signatureTimestamp value (xs:dateTime, UTC). */
+  signedAt: string;
+  /** nonXMLBody/@ID (or structuredBody/@ID): "OID" + document id. */
+  bodyId: string;
+  /** SHA-256 (base64) of the exc-c14n body as referenced: the body reference's DigestValue. */
+  bodyDigest: string;
+  signer: { subject: string; serialNumber?: string; issuer: string; certificateSerial: string; notAfter: string };
+  /** Whether the output was verified again after signing (SignerPool selfCheck, or opts.selfCheck). */
+  selfCheck: 'passed' | 'not-run';
+}
+
+export interface SignOptions {
+  now?: Date;
+  /** hl7fi:signature/@ID; default sig_<uuid>. The timestamp ID is "CDA-timestamp." + this, as in the samples. */
+  signatureId?: string;
+  /** Verify own output (throws SIGN_SELF_CHECK_FAILED when it does not verify). */
+  selfCheck?: (signedXml: string, signatureId: string) => { valid: boolean; reason?: string };
+}
+
+interface Insertion {
+  from: number;
+  to: number;
+  before: string;
+  after: string;
+  bodyId: string;
+}
+
+const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
+const COLLECTION_OPEN = `<hl7fi:signatureCollection xmlns:hl7fi="${HL7FI_NS}">`;
+const COLLECTION_CLOSE = '</hl7fi:signatureCollection>';
+
+function missing(field: string): GatewayError {
+  return new GatewayError('INTAKE_MISSING_FIELD', `The CDA has no ${field}`, { details: { field } });
+}
+
+function invalid(field: string, reason: string): GatewayError {
+  return new GatewayError('INTAKE_INVALID_FIELD', `${field}: ${reason}`, { details: { field, reason } });
+}
+
+/** Where the signature goes and which body it covers; refuses documents a signature could not safely bind to. */
+function planInsertion(xml: string, newIds: string[]): Insertion {
+  const elements = scanElements(xml);
+  const root = elements[0] as ScannedElement;
+  if (root.namespace !== HL7_NS || root.localName !== 'ClinicalDocument') throw new GatewayError('INTAKE_NOT_CDA');
+  const headers = scannedChildren(elements, 0, HL7FI_NS, 'localSocialHeader');
+  if (headers.length === 0) throw missing('hl7fi:localSocialHeader');
+  if (headers.length > 1) throw invalid('hl7fi:localSocialHeader', 'appears more than once');
+  const bodies = scannedChildren(elements, 0, HL7_NS, 'component').flatMap((c) => BODY_ELEMENTS.flatMap((name) => scannedChildren(elements, c, HL7_NS, name)));
+  if (bodies.length === 0) throw missing('component/nonXMLBody or component/structuredBody');
+  if (bodies.length > 1) throw invalid('component body', 'more than one body element');
+  const body = elements[bodies[0] as number] as ScannedElement;
+  const bodyId = attributeByLocalName(body, 'ID');
+  if (!bodyId) throw missing(`${body.localName}/@ID`);
+  if (!NCNAME.test(bodyId)) throw invalid(`${body.localName}/@ID`, 'is not an XML ID (NCName)');
+  const docId = scannedChildren(elements, 0, HL7_NS, 'id').map((k) => (elements[k] as ScannedElement).attributes.root)[0];
+  if (!docId) throw missing('id/@root');
+  if (bodyId !== `OID${docId}`) throw invalid(`${body.localName}/@ID`, 'must be "OID" followed by the document id (kanta.md §3)');
+  // A reference must resolve to exactly one element, or a wrapped copy could be what gets signed.
+  const watched = new Set([bodyId, ...newIds]);
+  const seen = new Map<string, number>();
+  for (const el of elements) {
+    for (const name of ID_ATTRIBUTES) {
+      const v = attributeByLocalName(el, name);
+      if (v !== undefined && watched.has(v)) seen.set(v, (seen.get(v) ?? 0) + 1);
+    }
+  }
+  if ((seen.get(bodyId) ?? 0) !== 1) throw invalid('ID attributes', `the body ID occurs ${seen.get(bodyId)} times; it must be unique`);
+  for (const id of newIds) if (seen.has(id)) throw invalid('ID attributes', `the new signature ID ${id} is already in the document`);
+
+  const header = elements[headers[0] as number] as ScannedElement;
+  const collections = scannedChildren(elements, headers[0] as number, HL7FI_NS, 'signatureCollection');
+  if (collections.length > 1) throw invalid('hl7fi:signatureCollection', 'appears more than once');
+  const collection = collections.length ? (elements[collections[0] as number] as ScannedElement) : undefined;
+  // `<x/>` is reopened as `<x>…</x>`: the only bytes of the tenant's text that change, in the unsigned header.
+  const reopen = (el: ScannedElement) => ({ from: el.startTagEnd - 2, to: el.startTagEnd });
+  if (collection && !collection.selfClosing) return { from: collection.endTagStart, to: collection.endTagStart, before: '', after: '', bodyId };
+  if (collection) {
+    const at = reopen(collection);
+    if (xml.slice(at.from, at.to) !== '/>') throw invalid('hl7fi:signatureCollection', 'unexpected empty-element syntax');
+    return { ...at, before: '>', after: `</${collection.qname}>`, bodyId };
+  }
+  if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, bodyId };
+  return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, bodyId };
+}
+
+const signerCache = new Map<string, CertificateFacts>();
+
+function signerFacts(cred: SignerCredential): CertificateFacts {
+  const known = cred as Partial<CertificateFacts>;
+  if (known.subject && known.serial && known.issuer && known.notAfter) return known as CertificateFacts;
+  let facts = signerCache.get(cred.certificatePem);
+  if (!facts) {
+    facts = certificateFacts(new X509Certificate(cred.certificatePem));
+    if (signerCache.size > 64) signerCache.clear();
+    signerCache.set(cred.certificatePem, facts);
+  }
+  return facts;
+}
+
+export function signSystem(cdaXml: string, cred: SignerCredential, opts: SignOptions = {}): { signedXml: string; receipt: SignatureReceipt } {
+  const signatureId = opts.signatureId ?? `sig_${randomUUID()}`;
+  if (!NCNAME.test(signatureId)) throw new GatewayError('REQUEST_INVALID', 'signatureId must be an XML NCName');
+  const timestampId = `CDA-timestamp.${signatureId}`;
+  const signedAt = (opts.now ?? new Date()).toISOString();
+  const plan = planInsertion(cdaXml, [signatureId, timestampId]);
+
+  const open =
+    `<hl7fi:signature xmlns:hl7fi="${HL7FI_NS}" ID="${signatureId}">` +
+    `<hl7fi:signatureDescription code="3" displayName="Järjestelmäallekirjoitus" codeSystem="${SIGNATURE_TYPE_CODE_SYSTEM}"/>` +
+    `<hl7fi:signatureTimestamp ID="${timestampId}">${signedAt}</hl7fi:signatureTimestamp>`;
+  const close = '</hl7fi:signature>';
+  const head = cdaXml.slice(0, plan.from) + plan.before + open;
+  const tail = close + plan.after + cdaXml.slice(plan.to);
+
+  const sig = new SignedXml({
+    privateKey: cred.privateKey,
+    publicCert: cred.certificatePem,
+    signatureAlgorithm: ALG.rsaSha256,
+    canonicalizationAlgorithm: ALG.excC14n,
+  });
+  const transforms = [ALG.envelopedSignature, ALG.excC14n];
+  sig.addReference({ xpath: `//*[@ID='${timestampId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  sig.addReference({ xpath: `//*[@ID='${plan.bodyId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  let signatureXml: string;
+  try {
+    sig.computeSignature(head + tail, { prefix: 'ds', location: { reference: `//*[@ID='${signatureId}']`, action: 'append' } });
+    signatureXml = sig.getSignatureXml();
+  } catch (err) {
+    throw new GatewayError('SIGN_FAILED', `xml-crypto could not sign: ${(err as Error).message.slice(0, 160)}`, { cause: err });
+  }
+  const signedXml = head + signatureXml + tail;
+
+  // xml-crypto does not keep computed digests on its references; read ours back from the text it made.
+  const refAt = signatureXml.indexOf(`URI="#${plan.bodyId}"`);
+  const bodyDigest = refAt < 0 ? undefined : /<ds:DigestValue>([^<]+)<\/ds:DigestValue>/.exec(signatureXml.slice(refAt))?.[1];
+  if (!bodyDigest) throw new GatewayError('SIGN_FAILED', 'The signature xml-crypto made has no body reference');
+  const facts = signerFacts(cred);
+  const receipt: SignatureReceipt = {
+    signatureId,
+    timestampId,
+    signedAt,
+    bodyId: plan.bodyId,
+    bodyDigest,
+    signer: {
+      subject: facts.subject,
+      ...(facts.subjectSerialNumber === undefined ? {} : { serialNumber: facts.subjectSerialNumber }),
+      issuer: facts.issuer,
+      certificateSerial: facts.serial,
+      notAfter: facts.notAfter.toISOString(),
+    },
+    selfCheck: 'not-run',
+  };
+  if (opts.selfCheck) {
+    const check = opts.selfCheck(signedXml, signatureId);
+    if (!check.valid) throw new GatewayError('SIGN_SELF_CHECK_FAILED', undefined, { details: { signatureId, reason: check.reason } });
+    receipt.selfCheck = 'passed';
+  }
+  return { signedXml, receipt };
+}
