@@ -99,7 +99,7 @@ redis.call('SET', KEYS[2], ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
 redis.call('SET', KEYS[5], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1] .. '\n' .. redis.call('HGET', KEYS[1], 'documentId'))
+redis.call('SADD', KEYS[6], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
 return {'created'}
 `;
 

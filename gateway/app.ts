@@ -1,0 +1,41 @@
+// The HTTP pipeline, top to bottom: request id → health and metrics (no auth) → authentication →
+// tenant and operator routes → 404 → coded error rendering. Built from parts main.ts wires; no I/O
+// happens here at construction.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import { authenticate, type CredentialIndex } from './auth.ts';
+import { errorHandler, notFound } from './http-errors.ts';
+import type { Logger } from './logger.ts';
+import { healthRouter, type HealthDeps } from './routes/health.ts';
+
+export interface AppParts {
+  logger: Logger;
+  health: HealthDeps;
+  credentials: () => CredentialIndex;
+  metricsRegistry?: Registry;
+  /** Authenticated routers in the order they are tried (intake, status, rights, dry run, ops). */
+  routers: Router[];
+}
+
+export function createApp(parts: AppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req, res, next) => {
+    res.setHeader('x-request-id', req.header('x-request-id')?.slice(0, 100) || randomUUID());
+    next();
+  });
+  app.use(healthRouter(parts.health));
+  if (parts.metricsRegistry) {
+    const registry = parts.metricsRegistry;
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+  app.use('/v1', authenticate(parts.credentials));
+  for (const r of parts.routers) app.use(r);
+  app.use(notFound);
+  app.use(errorHandler(parts.logger));
+  return app;
+}

@@ -1,0 +1,43 @@
+// Renders every failure as {error: {code, message, ruleId?, details?, errorId}} with the catalogue's
+// HTTP status. The errorId also goes to the log line, linking a tenant's report to our log.
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { GatewayError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/** Maps body-parser and other framework errors to catalogue codes. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new GatewayError('INTAKE_BODY_TOO_LARGE');
+  if (e?.type === 'entity.parse.failed') return new GatewayError('REQUEST_INVALID', 'Request body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE');
+  if (e?.type === 'request.aborted') return new GatewayError('REQUEST_INVALID', 'Request aborted by the client');
+  return new GatewayError('INTERNAL', undefined, { cause: err });
+}
+
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const ge = toGatewayError(err);
+    const errorId = randomUUID();
+    const caller = res.locals.caller as { kind: string; tenant?: { id: string }; id?: string } | undefined;
+    const who = caller?.tenant?.id ?? caller?.id;
+    const log = ge.status >= 500 && ge.code !== 'QUEUE_UNAVAILABLE' && ge.code !== 'CONFIG_NOT_LOADED' ? 'error' : 'warn';
+    logger.log(log, 'request failed', {
+      errorId,
+      code: ge.code,
+      ruleId: ge.ruleId,
+      method: req.method,
+      path: req.path,
+      caller: who,
+      // The cause's own words (e.g. a Redis error), never the request body; the logger redacts hetus.
+      ...(ge.cause !== undefined ? { cause: String(ge.code === 'INTERNAL' ? ((ge.cause as Error)?.stack ?? ge.cause) : ((ge.cause as Error)?.message ?? ge.cause)).slice(0, 2000) } : {}),
+    });
+    if (res.headersSent) return;
+    res.status(ge.status).json({ error: { ...ge.toJSON(), errorId } });
+  };
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new GatewayError('NOT_FOUND', 'No such endpoint'));
+}

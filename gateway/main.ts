@@ -1,0 +1,350 @@
+// The composition root: the only place that wires configuration, Redis, the signer pool, the Kanta
+// clients, routing, the queue pipeline and the HTTP app together. Everything else receives its
+// collaborators; nothing reads config or env on import.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { KantaClient, type SendOutcome } from '../adapters/kanta/kanta-client.ts';
+import { loadCredential } from '../certs/credential.ts';
+import { expirySamples, expiryWarnings } from '../certs/expiry.ts';
+import { SigningKeyStore } from '../certs/keystore.ts';
+import { SignerPool } from '../certs/signer-pool.ts';
+import { verifyDocumentSignatures } from '../certs/verify.ts';
+import { ConfigHolder, type ReloadResult } from '../config/config-holder.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { AccessPoint, Config } from '../config/schema.ts';
+import { DocumentStore } from '../queues/document-store.ts';
+import { Pipeline } from '../queues/pipeline.ts';
+import type { DocumentSender, DocumentSigner, OutboundDocument, SendResult } from '../queues/ports.ts';
+import { createApp } from './app.ts';
+import { buildCredentialIndex, type CredentialIndex } from './auth.ts';
+import { GatewayError } from './errors.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type GatewayMetrics } from './metrics.ts';
+import { RegistryRightStore } from './registry-rights/right-store.ts';
+import { RoutingJournal } from './registry-rights/routing-journal.ts';
+import { registryRightsRouter } from './routes/registry-rights.ts';
+import { routingDryRunRouter } from './routes/routing-dry-run.ts';
+import { intakeRouter } from './routes/intake.ts';
+import { opsRouter } from './routes/ops.ts';
+import { statusRouter } from './routes/status.ts';
+import { RoutingService } from './routing-service.ts';
+import { buildRoutingIndex, type RoutingIndex } from './routing/index.ts';
+
+export interface StartGatewayOptions {
+  configFile: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Replace the signer pool (queue benchmark). */
+  signer?: DocumentSigner;
+  /** Replace the Kanta clients (queue benchmark). */
+  sender?: DocumentSender;
+  /** Run queue workers in this process (default true). */
+  runWorkers?: boolean;
+  /** React to SIGHUP by reloading the configuration (default false; the CLI turns it on). */
+  reloadOnSighup?: boolean;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  config(): LoadedConfig;
+  reload(): ReloadResult;
+  pipeline: Pipeline;
+  store: DocumentStore;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** The pseudonym secret for client ids in Redis (rights, journal). Never in the config file. */
+export function clientKeySecretFrom(env: NodeJS.ProcessEnv, logger: Logger): string {
+  if (env.KGW_CLIENT_KEY_SECRET) return env.KGW_CLIENT_KEY_SECRET;
+  if (env.KGW_CLIENT_KEY_SECRET_FILE) return readFileSync(env.KGW_CLIENT_KEY_SECRET_FILE, 'utf8').trim();
+  if (env.NODE_ENV === 'production') throw new GatewayError('CONFIG_INVALID', 'Set KGW_CLIENT_KEY_SECRET or KGW_CLIENT_KEY_SECRET_FILE in production');
+  logger.warn('KGW_CLIENT_KEY_SECRET not set: using the development pseudonym secret (never in production)');
+  return 'kanta-gateway-development-only';
+}
+
+/** Refuses an evicting Redis: an evicted payload or state key is a lost document. */
+export async function assertNoEviction(redis: Redis, allow: boolean, logger: Logger): Promise<void> {
+  const info = await redis.info('memory');
+  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  if (policy === 'noeviction') return;
+  if (allow) {
+    logger.warn('Redis evicts keys; allowed by redis.allowEvictingRedis (never in production)', { policy });
+    return;
+  }
+  throw new GatewayError('QUEUE_REDIS_EVICTING', `Redis maxmemory-policy is ${policy}; set it to noeviction (or redis.allowEvictingRedis for tests)`);
+}
+
+function toSendResult(o: SendOutcome): SendResult {
+  const firstError = o.ack?.details.find((d) => d.typeCode === undefined || d.typeCode === 'E');
+  const code = o.error?.code ?? o.decidedBy ?? firstError?.code;
+  const text = o.error?.message ?? firstError?.text;
+  return {
+    action: o.action,
+    messageId: o.messageId,
+    ...(code ? { code } : {}),
+    ...(text ? { text } : {}),
+    transportFailure: o.transportFailure,
+    ...(o.error?.retryAfterSeconds !== undefined ? { retryAfterSeconds: o.error.retryAfterSeconds } : {}),
+    ...(o.ack ? { ack: { typeCode: o.ack.typeCode, details: o.ack.details.map((d) => ({ typeCode: d.typeCode, code: d.code, text: d.text })) } } : {}),
+    durationMs: o.durationMs,
+  };
+}
+
+/** One Kanta client per access point; rebuilt when the configuration changes. */
+class KantaSenders implements DocumentSender {
+  private clients = new Map<string, KantaClient>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  rebuild(config: Config): void {
+    const next = new Map<string, KantaClient>();
+    for (const ap of config.kanta.accessPoints) next.set(ap.id, this.clientFor(ap, config));
+    const old = this.clients;
+    this.clients = next;
+    for (const c of old.values()) void c.close();
+  }
+
+  private clientFor(ap: AccessPoint, config: Config): KantaClient {
+    const src = ap.tls?.client;
+    // PKCS#12 client identities are opened by the keystore; PEM ones the adapter reads itself.
+    if (src && 'p12File' in src) {
+      const cred = loadCredential(src, this.env);
+      const keyPem = cred.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      return new KantaClient(ap, config.kanta.codes, { tlsClient: { certPem: cred.certificatePem, keyPem } });
+    }
+    return new KantaClient(ap, config.kanta.codes);
+  }
+
+  async send(accessPointId: string, doc: OutboundDocument): Promise<SendResult> {
+    const client = this.clients.get(accessPointId);
+    if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${accessPointId} is not configured`);
+    return toSendResult(await client.send(doc));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+  }
+}
+
+export async function startGateway(opts: StartGatewayOptions): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? createLogger();
+  const holder = new ConfigHolder(opts.configFile, env);
+  const first = holder.reload();
+  if (!first.ok) throw first.error;
+  const cfg = () => holder.current.config;
+  const prefix = cfg().redis.keyPrefix;
+  const metrics = createMetrics();
+  const clientKeySecret = clientKeySecretFrom(env, logger);
+
+  // Two kinds of Redis connection (libs.md): the HTTP path fails fast when Redis is down (503, nothing
+  // stored); queue workers wait for Redis to come back (maxRetriesPerRequest: null, BullMQ's rule).
+  const redisUrl = cfg().redis.url;
+  const fast = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: true });
+  const patient = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  fast.on('error', (err) => logger.debug('redis (intake) connection error', { error: err.message }));
+  patient.on('error', (err) => logger.debug('redis (workers) connection error', { error: err.message }));
+  const toClose: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const c of toClose.reverse()) await c().catch(() => {});
+  };
+  try {
+    await fast.connect();
+    await patient.connect();
+    toClose.push(() => patient.quit(), () => fast.quit());
+    await assertNoEviction(fast, cfg().redis.allowEvictingRedis, logger);
+
+    const keyStore = new SigningKeyStore(cfg().signingIdentities, env);
+    let signer = opts.signer;
+    let pool: SignerPool | undefined;
+    if (!signer) {
+      pool = await SignerPool.start({ identities: cfg().signingIdentities, threads: cfg().signer.threads, selfCheck: cfg().signer.selfCheck, env });
+      const p = pool;
+      toClose.push(() => p.close());
+      signer = { sign: async (id, xml) => { const r = await p.sign(id, xml); return { signedXml: r.signedXml, receipt: r.receipt as unknown as Record<string, unknown> }; } };
+    }
+    let sender = opts.sender;
+    let senders: KantaSenders | undefined;
+    if (!sender) {
+      senders = new KantaSenders(env);
+      senders.rebuild(cfg());
+      const s = senders;
+      toClose.push(() => s.close());
+      sender = senders;
+    }
+
+    const intakeStore = new DocumentStore(fast, prefix);
+    const workerStore = new DocumentStore(patient, prefix);
+    const rights = new RegistryRightStore(fast, { prefix, clientKeySecret });
+    const journal = new RoutingJournal(fast, { prefix, max: 1_000 });
+    let index: RoutingIndex = buildRoutingIndex(cfg(), holder.current.version);
+    let credentials: CredentialIndex = buildCredentialIndex(cfg());
+    const trustedCaPems = () => (cfg().signer.trustedCaFile ? [readFileSync(cfg().signer.trustedCaFile!, 'utf8')] : undefined);
+
+    const pipeline = await Pipeline.start({
+      workerConnection: patient,
+      producerConnection: fast,
+      redis: patient,
+      prefix,
+      store: workerStore,
+      signer,
+      sender,
+      config: cfg,
+      runWorkers: opts.runWorkers !== false,
+      events: {
+        onFinished: (e) => {
+          metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' });
+          logger.log(e.status === 'archived' ? 'info' : 'warn', `document ${e.status}`, { tenant: e.record.tenant, documentId: e.record.documentId, controller: e.record.controller, code: e.code });
+        },
+        onRetryBudgetExhausted: (r) => {
+          metrics.retryBudgetExhausted.inc({ controller: r.controller });
+          logger.error('retry budget exhausted: document parked', { tenant: r.tenant, documentId: r.documentId, controller: r.controller });
+        },
+        onSend: (ap, r) => metrics.sendDuration.observe({ access_point: ap, outcome: r.action }, r.durationMs / 1000),
+        onCircuit: (ap, state) => {
+          metrics.circuitState.set({ access_point: ap }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+          logger.warn('circuit breaker', { accessPoint: ap, state });
+        },
+        onError: (where, err) => logger.error('queue error', { where, error: (err as Error).message }),
+      },
+    });
+    toClose.push(() => pipeline.close());
+
+    // Applies a new configuration everywhere; throwing here makes ConfigHolder keep the old one.
+    holder.onChange((loaded) => {
+      if (loaded.version === index.configVersion) return;
+      keyStore.reload(loaded.config.signingIdentities);
+      senders?.rebuild(loaded.config);
+      index = buildRoutingIndex(loaded.config, loaded.version);
+      credentials = buildCredentialIndex(loaded.config);
+      void pool?.reload(loaded.config.signingIdentities).catch((err) => logger.error('signer pool reload failed', { error: (err as Error).message }));
+      void pipeline.syncWorkers().catch((err) => logger.error('worker sync failed', { error: (err as Error).message }));
+      logger.info('configuration applied', { version: loaded.version });
+    });
+
+    const checkCertificates = () => {
+      const rows = keyStore.list();
+      for (const s of expirySamples(rows)) metrics.certificateExpirySeconds.set({ identity: s.identityId, usage: s.usage }, s.secondsToExpiry);
+      for (const w of expiryWarnings(rows)) logger.warn('certificate expires soon', { identity: w.identityId, usage: w.usage, daysLeft: Math.floor(w.secondsToExpiry / 86_400), thresholdDays: w.thresholdDays });
+    };
+    checkCertificates();
+    const certTimer = setInterval(checkCertificates, 3_600_000);
+    certTimer.unref();
+    toClose.push(async () => clearInterval(certTimer));
+
+    const routing = new RoutingService({ index: () => index, rights, journal, store: intakeStore, clientKeySecret });
+    let shuttingDown = false;
+    const app = createApp({
+      logger,
+      metricsRegistry: metrics.registry,
+      credentials: () => credentials,
+      health: {
+        configLoaded: () => (holder.ready ? { version: holder.current.version } : undefined),
+        pingRedis: async () => (await fast.ping()) === 'PONG',
+        shuttingDown: () => shuttingDown,
+      },
+      routers: [
+        intakeRouter({
+          store: intakeStore,
+          enqueue: (r) => pipeline.enqueue(r),
+          routing,
+          verifyIncoming: async (xml) => {
+            const pems = trustedCaPems();
+            const r = verifyDocumentSignatures(xml, pems ? { trustedCaPems: pems } : {});
+            return { valid: r.valid, ...(r.reason ? { reason: r.reason } : {}) };
+          },
+          bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
+          logger,
+          metrics,
+        }),
+        statusRouter({ store: intakeStore }),
+        registryRightsRouter({ rights, index: () => index }),
+        routingDryRunRouter({ journal, rights, current: () => ({ config: cfg(), version: holder.current.version, index }) }),
+        opsRouter({
+          pipeline,
+          store: intakeStore,
+          reloadConfig: () => {
+            const r = holder.reload();
+            return r.ok ? { ok: true, version: r.version, changed: r.changed } : { ok: false, error: r.error.message, ...(r.keptVersion ? { keptVersion: r.keptVersion } : {}) };
+          },
+          configInfo: () => ({ version: holder.current.version, file: holder.current.file, loadedAt: holder.current.loadedAt, ...(holder.lastReloadError ? { lastReloadError: holder.lastReloadError } : {}) }),
+          accessPoints: () => cfg().kanta.accessPoints.map((a) => a.id),
+          logger,
+        }),
+      ],
+    });
+
+    const listen = cfg().gateway;
+    const server = listen.tls
+      ? https.createServer(
+          {
+            cert: readFileSync(listen.tls.certFile),
+            key: readFileSync(listen.tls.keyFile),
+            ...(listen.tls.clientCaFile ? { ca: readFileSync(listen.tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+          },
+          app,
+        )
+      : http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => resolve());
+    });
+    toClose.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const url = `${listen.tls ? 'https' : 'http'}://${listen.host}:${port}`;
+
+    const onHup = () => {
+      const r = holder.reload();
+      logger.log(r.ok ? 'info' : 'error', 'configuration reload (SIGHUP)', r.ok ? { version: r.version, changed: r.changed } : { error: r.error.message, keptVersion: r.keptVersion });
+    };
+    if (opts.reloadOnSighup) {
+      process.on('SIGHUP', onHup);
+      toClose.push(async () => void process.off('SIGHUP', onHup));
+    }
+
+    // Crash recovery: anything unfinished goes back on its way (streamed, in the background).
+    if (opts.runWorkers !== false) {
+      void pipeline.sweep().then(
+        (r) => r.requeued > 0 && logger.info('startup sweep requeued unfinished documents', r),
+        (err) => logger.error('startup sweep failed', { error: (err as Error).message }),
+      );
+    }
+    logger.info('gateway listening', { url, configVersion: holder.current.version });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      config: () => holder.current,
+      reload: () => holder.reload(),
+      pipeline,
+      store: intakeStore,
+      metrics,
+      logger,
+      close: () => {
+        closing ??= (async () => {
+          shuttingDown = true;
+          await closeAll();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    fast.disconnect();
+    patient.disconnect();
+    throw err;
+  }
+}

@@ -1,0 +1,168 @@
+// POST /v1/documents: parse → decide (route + right) → store → enqueue → 202 receipt.
+// Every refusal happens before anything is stored; once stored, the document is either enqueued or
+// removed again (Redis failing mid-way answers 503 and keeps nothing half-stored).
+import express, { type Request, type Response, type Router } from 'express';
+import type { DocumentMetadata, DocumentOperation } from '../../adapters/cda/document-metadata.ts';
+import { readDocumentMetadata } from '../../adapters/cda/read-metadata.ts';
+import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
+import type { Tenant } from '../../config/schema.ts';
+import type { DocumentRecord, DocumentStore } from '../../queues/document-store.ts';
+import { sha256Hex } from '../../queues/document-store.ts';
+import { tenantOf } from '../caller.ts';
+import { GatewayError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { RoutingDecision, RoutingOutcome } from '../routing/index.ts';
+import { receiptOf } from './receipt.ts';
+
+/** What intake needs from routing: the decision (with its lookups) and what to record after acceptance. */
+export interface RoutingPort {
+  /** `rightSourceDocumentId`: the asiakkuusasiakirja that opened the right used, when it passed through the gateway. */
+  decide(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, now: Date): Promise<RoutingOutcome & { rightSourceDocumentId?: string }>;
+  /** Refuses (throws a coded error) a document whose routing-relevant body cannot be read, e.g. RKO entries. */
+  validateClientRelationship(meta: DocumentMetadata, doc: Document): void;
+  /** Learns rights from an accepted asiakkuusasiakirja and journals the routing input for dry runs. */
+  afterAccept(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, decision: RoutingDecision, doc: Document, now: Date): Promise<void>;
+}
+
+export interface IncomingSignatureCheck {
+  (xml: string, meta: DocumentMetadata): Promise<{ valid: boolean; reason?: string }>;
+}
+
+export interface IntakeDeps {
+  store: DocumentStore;
+  enqueue(record: DocumentRecord): Promise<void>;
+  routing: RoutingPort;
+  /** Verifies signatures a tenant already applied (e.g. professional signatures). */
+  verifyIncoming?: IncomingSignatureCheck;
+  bodyLimitBytes: () => number;
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  now?: () => Date;
+}
+
+const XML_TYPES = /^(application|text)\/(xml|[a-z0-9.+-]*\+xml)\s*(;|$)/i;
+const OPERATIONS = new Set<DocumentOperation>(['archive', 'version', 'void']);
+
+function operationOf(req: Request, meta: DocumentMetadata): DocumentOperation {
+  const asked = req.header('kanta-operation')?.trim().toLowerCase();
+  if (asked === undefined || asked === '') return meta.versionNumber > 1 ? 'version' : 'archive';
+  if (!OPERATIONS.has(asked as DocumentOperation)) throw new GatewayError('INTAKE_UNKNOWN_OPERATION');
+  const op = asked as DocumentOperation;
+  if ((op === 'version' || op === 'void') && !meta.parent) {
+    throw new GatewayError('INTAKE_MISSING_FIELD', `A ${op} needs relatedDocument typeCode="RPLC" naming the parent`, { details: { field: 'relatedDocument' } });
+  }
+  if (op === 'archive' && meta.versionNumber !== 1) {
+    throw new GatewayError('INTAKE_INVALID_FIELD', 'A new document has versionNumber 1; send later versions as Kanta-Operation: version', { details: { field: 'versionNumber' } });
+  }
+  return op;
+}
+
+/** Redis errors on the request path become a coded 503; coded errors pass through unchanged. */
+async function storage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+  }
+}
+
+export function intakeRouter(deps: IntakeDeps): Router {
+  const router = express.Router();
+  const now = deps.now ?? (() => new Date());
+
+  const requireXml = (req: Request, _res: Response, next: (err?: unknown) => void) => {
+    if (!XML_TYPES.test(req.header('content-type') ?? '')) return next(new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE'));
+    next();
+  };
+  // The limit is read per request so a configuration reload applies without restart.
+  const rawBody = (req: Request, res: Response, next: (err?: unknown) => void) => express.raw({ type: () => true, limit: deps.bodyLimitBytes() })(req, res, next);
+
+  router.post('/v1/documents', requireXml, rawBody, async (req, res) => {
+    const tenant = tenantOf(res);
+    const at = now();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      if (body.length === 0) throw new GatewayError('INTAKE_EMPTY_BODY');
+      const xml = body.toString('utf8');
+      const doc = parseXmlSafely(xml);
+      const meta = readDocumentMetadata(doc);
+      if (meta.bodyId !== `OID${meta.documentId}`) {
+        throw new GatewayError('INTAKE_INVALID_FIELD', 'component/nonXMLBody/@ID must be "OID" followed by the document id', { details: { field: 'nonXMLBody/@ID' } });
+      }
+      const operation = operationOf(req, meta);
+
+      // A resubmission of the same document answers with the existing receipt (idempotent intake).
+      const existing = await storage(() => deps.store.get(tenant.id, meta.documentId));
+      if (existing) {
+        if (existing.contentSha256 !== sha256Hex(body)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+        deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'duplicate' });
+        res.status(200).json(receiptOf(existing));
+        return;
+      }
+
+      if (meta.signatures.length > 0 && deps.verifyIncoming) {
+        const check = await deps.verifyIncoming(xml, meta);
+        if (!check.valid) throw new GatewayError('INTAKE_INVALID_SIGNATURE', undefined, { details: { reason: check.reason ?? 'invalid' } });
+      }
+
+      const outcome = await storage(() => deps.routing.decide(tenant, meta, operation, at));
+      if (!outcome.accepted) {
+        throw new GatewayError(outcome.code, outcome.message, { ruleId: outcome.ruleId, ...(outcome.details ? { details: outcome.details } : {}) });
+      }
+
+      deps.routing.validateClientRelationship(meta, doc);
+      const dependsOn = [
+        ...(meta.parent ? [meta.parent.id] : []),
+        ...(outcome.right && outcome.rightSourceDocumentId ? [outcome.rightSourceDocumentId] : []),
+      ];
+      const created = await storage(() =>
+        deps.store.create(
+          {
+            tenant: tenant.id,
+            documentId: meta.documentId,
+            setId: meta.setId,
+            versionNumber: meta.versionNumber,
+            operation,
+            documentGroup: meta.documentGroup,
+            ...(meta.functionCode ? { functionCode: meta.functionCode } : {}),
+            controller: outcome.controller,
+            accessPoint: outcome.accessPoint,
+            signingIdentity: outcome.signingIdentity,
+            usage: outcome.usageSituation,
+            writerOrganisation: outcome.writerOrganisation,
+            ruleId: outcome.ruleId,
+            decision: outcome as unknown as Record<string, unknown>,
+            dependsOn,
+          },
+          body,
+          at,
+        ),
+      );
+      if (!created.created) {
+        // Lost a race with a concurrent identical submission: same rule as above.
+        if (created.existing.contentSha256 !== sha256Hex(body)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+        res.status(200).json(receiptOf(created.existing));
+        return;
+      }
+      try {
+        await deps.enqueue(created.record);
+      } catch (err) {
+        await deps.store.discard(created.record).catch(() => {});
+        throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+      }
+      await deps.routing.afterAccept(tenant, meta, operation, outcome, doc, at).catch((err) =>
+        deps.logger.warn('post-accept routing bookkeeping failed', { tenant: tenant.id, documentId: meta.documentId, error: (err as Error).message }),
+      );
+      deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'accepted' });
+      deps.logger.info('document accepted', { tenant: tenant.id, documentId: meta.documentId, controller: outcome.controller, ruleId: outcome.ruleId, bytes: body.length });
+      res.status(202).location(`/v1/documents/${encodeURIComponent(meta.documentId)}`).json(receiptOf(created.record));
+    } catch (err) {
+      const code = err instanceof GatewayError ? err.code : 'INTERNAL';
+      deps.metrics?.intake.inc({ tenant: tenant.id, outcome: code });
+      throw err;
+    }
+  });
+  return router;
+}

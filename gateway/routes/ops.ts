@@ -1,0 +1,111 @@
+// Operator API (ops role only): watch queues, pause and resume controllers and tenants, rerun parked
+// documents, reload configuration. Each action is logged with the operator id.
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { Pipeline } from '../../queues/pipeline.ts';
+import type { DocumentStore } from '../../queues/document-store.ts';
+import { callerOf, requireOps } from '../caller.ts';
+import { GatewayError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+export interface OpsDeps {
+  pipeline: Pipeline;
+  store: DocumentStore;
+  reloadConfig(): { ok: boolean; version?: string; changed?: boolean; error?: string; keptVersion?: string };
+  configInfo(): { version: string; file: string; loadedAt: string; lastReloadError?: string };
+  accessPoints(): string[];
+  logger: Logger;
+}
+
+const RerunBody = z.strictObject({
+  code: z.string().optional(),
+  tenant: z.string().optional(),
+  controller: z.string().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new GatewayError('REQUEST_INVALID', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+/** Average Redis bytes per open document, sampled (MEMORY USAGE of its keys). */
+async function memoryPerOpenDocument(store: DocumentStore, sample = 20): Promise<{ sampled: number; averageBytes: number; averageDocumentBytes: number } | undefined> {
+  let n = 0;
+  let bytes = 0;
+  let docBytes = 0;
+  for await (const rec of store.scanOpen()) {
+    bytes += await store.memoryUsage(rec.tenant, rec.documentId);
+    docBytes += rec.size;
+    if (++n >= sample) break;
+  }
+  return n === 0 ? undefined : { sampled: n, averageBytes: Math.round(bytes / n), averageDocumentBytes: Math.round(docBytes / n) };
+}
+
+export function opsRouter(deps: OpsDeps): Router {
+  const router = express.Router();
+  router.use('/v1/ops', (_req, res, next) => {
+    requireOps(res);
+    next();
+  });
+  router.use('/v1/ops', express.json({ limit: '256kb' }));
+  const who = (res: express.Response) => {
+    const c = callerOf(res);
+    return c.kind === 'ops' ? c.id : c.tenant.id;
+  };
+
+  router.get('/v1/ops/queues', async (_req, res) => {
+    const [queues, control, openDocuments, memory] = await Promise.all([
+      deps.pipeline.queueCounts(),
+      deps.pipeline.controlState(),
+      deps.store.openCount(),
+      memoryPerOpenDocument(deps.store),
+    ]);
+    const circuits = Object.fromEntries(deps.accessPoints().map((ap) => [ap, deps.pipeline.circuitState(ap)]));
+    res.json({ queues, ...control, circuits, openDocuments, redisMemoryPerOpenDocument: memory ?? null });
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    router.post(`/v1/ops/controllers/:oid/${action}`, async (req, res) => {
+      const oid = req.params.oid;
+      if (!/^[0-2](\.\d+)+$/.test(oid)) throw new GatewayError('REQUEST_INVALID', 'controller must be an OID');
+      if (action === 'pause') await deps.pipeline.pauseController(oid, who(res));
+      else await deps.pipeline.resumeController(oid);
+      deps.logger.info(`controller ${action}d`, { controller: oid, by: who(res) });
+      res.json({ controller: oid, state: action === 'pause' ? 'paused' : 'running' });
+    });
+    router.post(`/v1/ops/tenants/:id/${action}`, async (req, res) => {
+      const id = req.params.id;
+      if (!/^[a-z0-9-]+$/.test(id)) throw new GatewayError('REQUEST_INVALID', 'tenant id is lowercase letters, digits and dashes');
+      if (action === 'pause') await deps.pipeline.pauseTenant(id);
+      else await deps.pipeline.resumeTenant(id);
+      deps.logger.info(`tenant ${action}d`, { tenant: id, by: who(res) });
+      res.json({ tenant: id, state: action === 'pause' ? 'paused' : 'running' });
+    });
+  }
+
+  router.post('/v1/ops/rerun', async (req, res) => {
+    const filter = parse(RerunBody, req.body);
+    const result = await deps.pipeline.rerun(
+      Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as typeof filter,
+      who(res),
+    );
+    deps.logger.info('rerun', { by: who(res), count: result.rerun.length, filter });
+    res.json({ count: result.rerun.length, documents: result.rerun });
+  });
+
+  router.post('/v1/ops/config/reload', (_req, res) => {
+    const r = deps.reloadConfig();
+    deps.logger.log(r.ok ? 'info' : 'warn', 'configuration reload', { by: who(res), ...r });
+    res.status(r.ok ? 200 : 422).json(r);
+  });
+
+  router.get('/v1/ops/config', (_req, res) => {
+    res.json(deps.configInfo());
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+// GET /v1/documents/:id — a document's progress, only to the tenant that sent it. The id may be the
+// document OID or the submission id from the receipt. Another tenant's document is "not found", not
+// "forbidden": the API does not confirm that someone else's document exists.
+import express, { type Router } from 'express';
+import type { DocumentStore } from '../../queues/document-store.ts';
+import { tenantOf } from '../caller.ts';
+import { GatewayError } from '../errors.ts';
+import { receiptOf } from './receipt.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function statusRouter(deps: { store: DocumentStore }): Router {
+  const router = express.Router();
+  router.get('/v1/documents/:id', async (req, res) => {
+    const tenant = tenantOf(res);
+    let documentId = req.params.id;
+    if (UUID.test(documentId)) {
+      const sub = await deps.store.bySubmission(documentId);
+      if (!sub || sub.tenant !== tenant.id) throw new GatewayError('NOT_FOUND', 'No such document for this tenant');
+      documentId = sub.documentId;
+    }
+    const rec = await deps.store.get(tenant.id, documentId);
+    if (!rec) throw new GatewayError('NOT_FOUND', 'No such document for this tenant');
+    const [history, redisBytes] = await Promise.all([deps.store.history(tenant.id, documentId), deps.store.memoryUsage(tenant.id, documentId)]);
+    res.json({
+      ...receiptOf(rec),
+      ...(rec.code ? { code: rec.code } : {}),
+      ...(rec.text ? { text: rec.text } : {}),
+      updatedAt: rec.updatedAt,
+      attempts: rec.attempts,
+      run: rec.run,
+      dependsOn: rec.dependsOn,
+      ...(rec.signature ? { signature: rec.signature } : {}),
+      ...(rec.ack ? { ack: rec.ack } : {}),
+      history,
+      redisBytes,
+    });
+  });
+  return router;
+}
