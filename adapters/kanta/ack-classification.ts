@@ -165,12 +165,13 @@ export function classifyAck(ack: ParsedAck): Classification {
 }
 
 function codeInFault(fault: SoapFault): string | undefined {
-  const words = `${fault.faultcode} ${fault.faultstring}`.match(/[A-Z][A-Z0-9_]{2,}/g) ?? [];
+  const words = `${fault.faultcode} ${fault.faultstring} ${fault.detail}`.match(/[A-Z][A-Z0-9_]{2,}/g) ?? [];
   return words.find((w) => Object.hasOwn(DETAIL_CODE_ACTIONS, w));
 }
 
 export function classifyFault(fault: SoapFault): Classification {
-  // The double names its detail code in the fault (e.g. ACCESS_POINT_NOT_REGISTERED): use the row.
+  // A fault may name a detail code in faultstring or detail (the double does for
+  // ACCESS_POINT_NOT_REGISTERED, HTTP 403): then the row decides, not the fault class.
   const code = codeInFault(fault);
   const row = code ? DETAIL_CODE_ACTIONS[code] : undefined;
   if (code && row && row.action !== 'archived') {

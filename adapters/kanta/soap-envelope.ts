@@ -25,6 +25,8 @@ export interface SoapFault {
   side: FaultSide;
   faultcode: string;
   faultstring: string;
+  /** Text of the optional detail element (SOAP 1.1 §4.4: application-specific error information). */
+  detail: string;
 }
 
 export interface ResponseMessage {
@@ -75,7 +77,8 @@ export function unwrapResponse(doc: Document): ResponseMessage | SoapFault {
     // SOAP 1.1 fault children are unqualified.
     const faultcode = textOf(unqualifiedChild(first, 'faultcode')) ?? '';
     const faultstring = textOf(unqualifiedChild(first, 'faultstring')) ?? '';
-    return { kind: 'fault', side: faultSide(faultcode), faultcode, faultstring: faultstring.slice(0, 500) };
+    const detail = textOf(unqualifiedChild(first, 'detail')) ?? '';
+    return { kind: 'fault', side: faultSide(faultcode), faultcode, faultstring: faultstring.slice(0, 500), detail: detail.slice(0, 500) };
   }
   return { kind: 'message', element: first };
 }

@@ -129,8 +129,8 @@ describe('kanta acknowledgements', () => {
     });
 
     it('SOAP faults: Client → park, Server → retry, a named detail code uses its row', () => {
-      const fault = (faultcode: string, faultstring = 'x') => {
-        const m = unwrapResponse(parseResponseXml(soapFault(faultcode, faultstring)));
+      const fault = (faultcode: string, faultstring = 'x', detail?: string) => {
+        const m = unwrapResponse(parseResponseXml(soapFault(faultcode, faultstring, detail)));
         if (m.kind !== 'fault') throw new Error('expected a fault');
         return m;
       };
@@ -147,6 +147,10 @@ describe('kanta acknowledgements', () => {
         error: 'KANTA_CONTROLLER_BLOCKED',
         decidedBy: 'ACCESS_POINT_NOT_REGISTERED',
       });
+      const inDetail = fault('soapenv:Client', 'The TLS client certificate is not registered', '<code xmlns="urn:x">SIGNATURE_CERT_VALIDITY</code>');
+      expect(inDetail.detail).to.equal('SIGNATURE_CERT_VALIDITY');
+      expect(classifyFault(inDetail).action).to.equal('park-controller');
+      expect(classifyFault(fault('soapenv:Server', 'TEMPORARY_ERROR'))).to.deep.equal({ action: 'retry', error: 'KANTA_ACK_TRANSIENT', decidedBy: 'TEMPORARY_ERROR' });
     });
 
     it('transport and response codes: retryable → retry, others → park', () => {

@@ -88,6 +88,6 @@ export function soapWrap(inner: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Header/><S:Body>${inner}</S:Body></S:Envelope>`;
 }
 
-export function soapFault(faultcode: string, faultstring: string): string {
-  return `<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault><faultcode>${faultcode}</faultcode><faultstring>${faultstring}</faultstring></S:Fault></S:Body></S:Envelope>`;
+export function soapFault(faultcode: string, faultstring: string, detail?: string): string {
+  return `<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault><faultcode>${faultcode}</faultcode><faultstring>${faultstring}</faultstring>${detail === undefined ? '' : `<detail>${detail}</detail>`}</S:Fault></S:Body></S:Envelope>`;
 }
