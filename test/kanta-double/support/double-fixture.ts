@@ -136,7 +136,7 @@ function parse(status: number, body: string, headers: Record<string, string>): P
   return {
     status, body, headers,
     ack: /<acknowledgement typeCode="(A[AER])"/.exec(body)?.[1],
-    code: /<acknowledgementDetail[^>]*><code code="([A-Z_]+)"/.exec(body)?.[1],
+    code: /<acknowledgementDetail[^>]*><code code="([A-Z0-9_]+)"/.exec(body)?.[1],
   };
 }
 
@@ -166,4 +166,14 @@ export function postTls(url: string, hl7: string, tls: { cert?: string; key?: st
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Posts and insists on AA: for the set-up steps of a test. */
+export async function archiveOk(url: string, doc: TestDoc, o: Parameters<typeof frameFor>[1] = {}): Promise<void> {
+  const r = await post(url, frameFor(doc, o));
+  if (r.ack !== 'AA' || r.code !== undefined) throw new Error(`set-up archive refused: ${r.ack} ${r.code} ${r.body.slice(0, 300)}`);
+}
+
+export function b64(s: string): string {
+  return Buffer.from(s, 'utf8').toString('base64');
 }
