@@ -2,8 +2,18 @@
 // inclusive, and the archive reads them as Finnish dates, so an instant is compared through this.
 const FINNISH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Helsinki', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+// Intl formatting costs microseconds; Helsinki's offset only changes on whole hours, so the date of
+// one minute is the date of every instant in it. One-entry memo, deterministic.
+let memoMinute = Number.NaN;
+let memoDate = '';
+
 export function finnishDate(at: Date): string {
-  return FINNISH_DATE.format(at);
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (minute !== memoMinute) {
+    memoDate = FINNISH_DATE.format(at);
+    memoMinute = minute;
+  }
+  return memoDate;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -3,6 +3,7 @@ export { buildRoutingIndex, contractKey, DEFAULT_CASE_DOCUMENT_GROUPS, type Rout
 export { decide, type DecideInput } from './decide.ts';
 export { extractRightsFromClientRelationship, validateRightEntries } from './extract-rights.ts';
 export { clientKey } from './client-key.ts';
+export { rejectionError } from './rejection-error.ts';
 export { finnishDate } from './finnish-date.ts';
 export { RULES, type RuleId, type RuleSpec } from './rules.ts';
 export type {

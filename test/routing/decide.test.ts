@@ -1,6 +1,6 @@
 // Table-driven tests of the pure routing decision, one block per rule (docs/routing.md). No Redis, no HTTP.
 import { expect } from 'chai';
-import { buildRoutingIndex, decide, RULES, type RightSnapshot, type RoutingMeta, type ParentRecord, type RoutingOutcome } from '../../gateway/routing/index.ts';
+import { buildRoutingIndex, decide, rejectionError, RULES, type RightSnapshot, type RoutingMeta, type ParentRecord, type RoutingOutcome } from '../../gateway/routing/index.ts';
 import { finnishDateOf } from '../../adapters/cda/read-metadata.ts';
 import type { DocumentOperation } from '../../adapters/cda/document-metadata.ts';
 import { fixtureConfig, meta, ORG, UNIT, tenantOfConfig } from './fixture.ts';
@@ -229,6 +229,17 @@ describe('routing decide()', () => {
       { name: 'co-joiner into an organizer\'s registry through a right', tenant: 't-joint', meta: { serviceUnit: UNIT.co2 }, rights: RIGHTS_A, expect: { ruleId: 'R-REGISTRY-RIGHT', controller: ORG.regionA, writer: ORG.co2, contractId: 'c-a-co2', right: { task: '24', unit: UNIT.co2, start: '2026-01-01' } } },
       { name: 'co-joiner using the other co-joiner\'s unit for the organizer is still that co-joiner writing', tenant: 't-joint', meta: { serviceUnit: UNIT.co1 }, rights: snapshot(ORG.regionA, { '24': [{ unit: UNIT.co2, start: '2026-01-01' }] }), expect: { ruleId: 'R-RIGHT-LISTED', code: 'RIGHT_NOT_FOUND' } },
     ]);
+  });
+
+  describe('rejectionError', () => {
+    it('turns a refusal into the GatewayError the API renders', () => {
+      const out = run({ name: '', tenant: 't-prov-d', meta: { documentDate: '2026-04-15' }, rights: RIGHTS_A, expect: { ruleId: '' } });
+      if (out.accepted) expect.fail('expected a refusal');
+      const err = rejectionError(out);
+      expect(err.toJSON()).to.deep.include({ code: 'RIGHT_DATE_OUTSIDE', ruleId: 'R-RIGHT-DATE', message: out.message });
+      expect(err.status).to.equal(403);
+      expect(err.details).to.include({ configVersion: version, documentDate: '2026-04-15' });
+    });
   });
 
   describe('purity', () => {
