@@ -4,6 +4,9 @@
 // byte-for-byte what signSystem makes on one thread. Errors come back as GatewayError by code.
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../gateway/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import type { SignatureReceipt } from './system-signer.ts';
@@ -43,7 +46,12 @@ const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './sign-thread.ts' 
  */
 function workerEntry(): { entry: URL | string; eval: boolean } {
   if (!THREAD_URL.pathname.endsWith('.ts')) return { entry: THREAD_URL, eval: false };
-  const tsxApi = import.meta.resolve('tsx/esm/api');
+  // The ESM entry of tsx's API, located through its package.json exports (import.meta.resolve is not
+  // available when tsx runs this file as CommonJS, e.g. under mocha).
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const pkg = require(pkgFile) as { exports: Record<string, { import: { default: string } }> };
+  const tsxApi = pathToFileURL(path.join(path.dirname(pkgFile), (pkg.exports['./esm/api'] as { import: { default: string } }).import.default)).href;
   return {
     entry: `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`,
     eval: true,

@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SignerPool } from '../../certs/signer-pool.ts';
+import { signSystem } from '../../certs/system-signer.ts';
+import { loadCredential } from '../../certs/credential.ts';
+import { verifyDocumentSignatures } from '../../certs/verify.ts';
+import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
+import { GatewayError, errorCodeOf } from '../../gateway/errors.ts';
+import { ORG1, ORG2, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
+
+describe('certs/signer-pool', function () {
+  this.timeout(60_000);
+  let pki: TestPkiManifest;
+  let pool: SignerPool;
+  let caPem: string;
+
+  before(async () => {
+    pki = await initTestPki(tempDir('pool'));
+    caPem = readFileSync(pki.ca.certFile, 'utf8');
+    pool = await SignerPool.start({
+      identities: [
+        { id: 'org1', organisation: ORG1, certificates: [pki.signing[ORG1]!] },
+        { id: 'org2', organisation: ORG2, certificates: [pki.signing[ORG2]!] },
+      ],
+      threads: 2,
+      selfCheck: true,
+    });
+  });
+
+  after(() => pool?.close());
+
+  it('signs in a worker: the output verifies (ours and xmlsec1) and carries a passed self-check', async () => {
+    const { signedXml, receipt } = await pool.sign('org2', sampleDoc(20));
+    expect(receipt.selfCheck).to.equal('passed');
+    expect(receipt.signer.serialNumber).to.equal(ORG2);
+    const r = verifyDocumentSignatures(signedXml, { trustedCaPems: [caPem], expectedSignerOids: [ORG2], requireSystemSignature: true });
+    expect(r.valid, r.reason).to.equal(true);
+    expect(xmlsecVerifies(signedXml, { trustedPem: pki.ca.certFile })).to.equal(true);
+  });
+
+  it('gives byte-for-byte the single-thread output for the same time and signature id', async () => {
+    const now = new Date(Date.now() - 3_600_000);
+    const doc = sampleDoc(21);
+    const pooled = await pool.sign('org1', doc, { now });
+    const single = signSystem(doc, loadCredential(pki.signing[ORG1]!, {}), { now, signatureId: pooled.receipt.signatureId });
+    expect(pooled.signedXml).to.equal(single.signedXml);
+    expect({ ...pooled.receipt, selfCheck: 'not-run' }).to.deep.equal(single.receipt);
+  });
+
+  it('does not block the event loop while 50 signatures run', async () => {
+    let ticks = 0;
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const t = performance.now();
+      longestGap = Math.max(longestGap, t - last);
+      last = t;
+      ticks++;
+    }, 2);
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.sign(i % 2 ? 'org1' : 'org2', sampleDoc(100 + i))));
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(results).to.have.length(50);
+    expect(new Set(results.map((r) => r.receipt.signatureId)).size).to.equal(50);
+    // One signature with self-check costs ~10 ms of CPU; a blocked loop would tick ~0 times and gap for the whole run.
+    expect(ticks).to.be.greaterThan(elapsed / 2 / 10);
+    expect(longestGap).to.be.lessThan(Math.max(100, elapsed / 2));
+  });
+
+  it('brings errors back as GatewayError with their code', async () => {
+    const unknown = await pool.sign('nobody', sampleDoc(22)).catch((e: unknown) => e);
+    expect(unknown).to.be.instanceOf(GatewayError);
+    expect(errorCodeOf(unknown)).to.equal('ROUTE_NO_SIGNING_IDENTITY');
+    const notCda = await pool.sign('org1', '<x/>').catch((e: unknown) => e);
+    expect(errorCodeOf(notCda)).to.equal('INTAKE_NOT_CDA');
+  });
+
+  it('refuses to start when a worker cannot load its keys', async () => {
+    const err = await SignerPool.start({ identities: [{ id: 'x', certificates: [{ certFile: pki.signing[ORG1]!.certFile, keyFile: pki.signing[ORG2]!.keyFile }] }], threads: 1 }).catch((e: unknown) => e);
+    expect(errorCodeOf(err)).to.equal('CERT_KEY_MISMATCH');
+  });
+
+  it('reload() makes every worker sign with the new certificate', async () => {
+    const dir = tempDir('pool-reload');
+    const certFile = path.join(dir, 'c.pem');
+    const keyFile = path.join(dir, 'k.pem');
+    copyFileSync(pki.signing[ORG1]!.certFile, certFile);
+    copyFileSync(pki.signing[ORG1]!.keyFile, keyFile);
+    const small = await SignerPool.start({ identities: [{ id: 'org', certificates: [{ certFile, keyFile }] }], threads: 2 });
+    try {
+      const before = await Promise.all([small.sign('org', sampleDoc(30)), small.sign('org', sampleDoc(31))]);
+      expect(before.map((r) => r.receipt.signer.serialNumber)).to.deep.equal([ORG1, ORG1]);
+      copyFileSync(pki.signing[ORG2]!.certFile, certFile);
+      copyFileSync(pki.signing[ORG2]!.keyFile, keyFile);
+      await small.reload();
+      const after = await Promise.all([small.sign('org', sampleDoc(32)), small.sign('org', sampleDoc(33)), small.sign('org', sampleDoc(34))]);
+      expect(after.map((r) => r.receipt.signer.serialNumber)).to.deep.equal([ORG2, ORG2, ORG2]);
+      await small.reload([{ id: 'renamed', certificates: [{ certFile, keyFile }] }]);
+      expect((await small.sign('renamed', sampleDoc(35))).receipt.signer.serialNumber).to.equal(ORG2);
+    } finally {
+      await small.close();
+    }
+    const closed = await small.sign('org', sampleDoc(36)).catch((e: unknown) => e);
+    expect(errorCodeOf(closed)).to.equal('SIGN_FAILED');
+  });
+});
