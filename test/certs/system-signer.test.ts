@@ -7,7 +7,7 @@ import { loadCredential, type Credential } from '../../certs/credential.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
 import { errorCodeOf } from '../../gateway/errors.ts';
-import { ORG1, compactSample, embeddedCertFile, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
+import { ORG1, SAMPLE_PATH, compactSample, embeddedCertFile, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 const select = xpath.useNamespaces({ cda: 'urn:hl7-org:v3', hl7fi: 'urn:hl7finland', ds: 'http://www.w3.org/2000/09/xmldsig#' });
 
@@ -92,6 +92,20 @@ describe('certs/system-signer', () => {
     expect(result.signatures.map((s) => s.kind)).to.deep.equal(['professional', 'professional', 'system']);
     expect(xmlsecVerifies(signedXml, { trustedPem: pki.ca.certFile, signatureId: 'sig_system' })).to.equal(true);
     expect(xmlsecVerifies(signedXml, { pubkeyCertPem: embeddedCertFile(signedXml, 1) })).to.equal(true);
+  });
+
+  it('signs the published sample as it is (CRLF, comments with tags inside, ep2 prefix): its own signature verifies', () => {
+    const published = readFileSync(SAMPLE_PATH, 'utf8');
+    const { signedXml } = signSystem(published, cred, { signatureId: 'sig_pub' });
+    const start = signedXml.indexOf('<hl7fi:signature xmlns:hl7fi="urn:hl7finland" ID="sig_pub">');
+    const end = signedXml.indexOf('</hl7fi:signature>', start) + '</hl7fi:signature>'.length;
+    expect(signedXml.slice(0, start) + signedXml.slice(end)).to.equal(published);
+    expect(signedXml.slice(start - 40, start)).to.match(/\t\t<\/signature>\r\n\t\t$/);
+    const own = verifyDocumentSignatures(signedXml, { onlySignatureId: 'sig_pub', trustedCaPems: [readFileSync(pki.ca.certFile, 'utf8')] });
+    expect(own.valid, own.reason).to.equal(true);
+    // The tenant's professional signatures were already broken in the published file, and stay reported so.
+    expect(verifyDocumentSignatures(signedXml).valid).to.equal(false);
+    expect(xmlsecVerifies(signedXml, { trustedPem: pki.ca.certFile, signatureId: 'sig_pub' })).to.equal(true);
   });
 
   it('refuses documents a signature cannot safely bind to, with codes', () => {
