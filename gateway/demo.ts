@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { makeHetu } from '../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../adapters/cda/sample-document.ts';
-import { startKantaDouble, type KantaDouble } from '../adapters/kanta-double/server.ts';
+import { startKantaDouble, type KantaDouble, type KantaDoubleOptions } from '../adapters/kanta-double/server.ts';
 import { initTestPki, type TestPkiManifest } from '../certs/test-pki.ts';
 import type { ConfigInput } from '../config/schema.ts';
 import { freePort, startLocalRedis, type LocalRedis } from '../queues/local-redis-server.ts';
@@ -33,7 +33,7 @@ export interface DemoEnvironment {
   redis: LocalRedis;
   double: KantaDouble;
   pki: TestPkiManifest;
-  tokens: { region: string; hoiva: string; perhe: string; ops: string };
+  tokens: DemoTokens;
   stop(): Promise<void>;
 }
 
@@ -50,42 +50,48 @@ export interface DemoEnvironmentOptions {
   doubleStateDir?: string;
 }
 
-/** Starts Redis, PKI and the Kanta double and writes the sample gateway configuration. */
-export async function buildDemoEnvironment(opts: DemoEnvironmentOptions): Promise<DemoEnvironment> {
-  mkdirSync(opts.dir, { recursive: true });
-  const pkiDir = path.join(opts.dir, 'pki');
-  rmSync(pkiDir, { recursive: true, force: true });
-  const orgs = [DEMO.region, DEMO.hoiva, DEMO.perhe];
-  const pki = await initTestPki(pkiDir, {
-    organisations: orgs.map((o) => ({ oid: o.oid, name: o.name })),
+const DEMO_ORGS = [DEMO.region, DEMO.hoiva, DEMO.perhe];
+
+/** The test PKI of the demo: a CA, a system-signature certificate per organisation, TLS certificates. */
+export async function createDemoPki(dir: string): Promise<TestPkiManifest> {
+  rmSync(dir, { recursive: true, force: true });
+  return initTestPki(dir, {
+    organisations: DEMO_ORGS.map((o) => ({ oid: o.oid, name: o.name })),
     accessPoints: [{ id: DEMO.accessPoint, senderId: DEMO.operator.oid }],
   });
-  const redis = opts.redis ?? (await startLocalRedis({ dir: path.join(opts.dir, 'redis'), appendOnly: true }));
+}
+
+/** How the Kanta double must know the demo's access point, units and signing CA. */
+export function demoDoubleOptions(pki: TestPkiManifest, stateDir?: string): KantaDoubleOptions {
   const caPem = readFileSync(pki.ca.certFile, 'utf8');
-  let double: KantaDouble;
-  try {
-    double = await startKantaDouble({
-      tls: { certPem: readFileSync(pki.tlsServer.certFile, 'utf8'), keyPem: readFileSync(pki.tlsServer.keyFile, 'utf8'), clientCaPems: [caPem] },
-      accessPoints: [{ senderId: DEMO.operator.oid, clientCertSerialNumber: DEMO.operator.oid, organisations: orgs.map((o) => o.oid), signerOids: orgs.map((o) => o.oid) }],
-      serviceUnits: orgs.map((o) => ({ oid: o.unit, organisation: o.oid })),
-      signingCaPems: [caPem],
-      ...(opts.doubleStateDir ? { stateDir: opts.doubleStateDir } : {}),
-      ...(opts.doubleFaults ? { faults: opts.doubleFaults } : {}),
-    });
-  } catch (err) {
-    if (!opts.redis) await redis.stop();
-    throw err;
-  }
-  const tokens = { region: randomBytes(24).toString('hex'), hoiva: randomBytes(24).toString('hex'), perhe: randomBytes(24).toString('hex'), ops: randomBytes(24).toString('hex') };
+  return {
+    tls: { certPem: readFileSync(pki.tlsServer.certFile, 'utf8'), keyPem: readFileSync(pki.tlsServer.keyFile, 'utf8'), clientCaPems: [caPem] },
+    accessPoints: [{ senderId: DEMO.operator.oid, clientCertSerialNumber: DEMO.operator.oid, organisations: DEMO_ORGS.map((o) => o.oid), signerOids: DEMO_ORGS.map((o) => o.oid) }],
+    serviceUnits: DEMO_ORGS.map((o) => ({ oid: o.unit, organisation: o.oid })),
+    signingCaPems: [caPem],
+    ...(stateDir ? { stateDir } : {}),
+  };
+}
+
+export type DemoTokens = { region: string; hoiva: string; perhe: string; ops: string };
+
+export function newDemoTokens(): DemoTokens {
+  return { region: randomBytes(24).toString('hex'), hoiva: randomBytes(24).toString('hex'), perhe: randomBytes(24).toString('hex'), ops: randomBytes(24).toString('hex') };
+}
+
+/** Writes the sample gateway configuration (gateway.yaml) and returns its path. */
+export function writeDemoConfig(args: { dir: string; pki: TestPkiManifest; redisUrl: string; kantaUrl: string; tokens: DemoTokens; port?: number; override?: (cfg: ConfigInput) => void }): string {
+  const { pki, tokens } = args;
   const client = pki.tlsClients[DEMO.accessPoint]!;
+  const idOf = (o: (typeof DEMO_ORGS)[number]) => `sign-${o === DEMO.region ? 'region' : o === DEMO.hoiva ? 'hoiva' : 'perhe'}`;
   const cfg: ConfigInput = {
-    gateway: { host: '127.0.0.1', port: opts.port ?? 0, opsTokenSha256: [sha256Hex(tokens.ops)] },
-    redis: { url: redis.url, keyPrefix: 'kgw' },
+    gateway: { host: '127.0.0.1', port: args.port ?? 0, opsTokenSha256: [sha256Hex(tokens.ops)] },
+    redis: { url: args.redisUrl, keyPrefix: 'kgw' },
     kanta: {
       accessPoints: [
         {
           id: DEMO.accessPoint,
-          url: double.url,
+          url: args.kantaUrl,
           binding: 'soap',
           senderId: DEMO.operator.oid,
           processingCode: 'T',
@@ -100,8 +106,8 @@ export async function buildDemoEnvironment(opts: DemoEnvironmentOptions): Promis
       { oid: DEMO.hoiva.oid, name: DEMO.hoiva.name, kind: 'private-provider' },
       { oid: DEMO.perhe.oid, name: DEMO.perhe.name, kind: 'private-provider' },
     ],
-    serviceUnits: orgs.map((o) => ({ oid: o.unit, organisation: o.oid, name: o.unitName })),
-    signingIdentities: orgs.map((o) => ({ id: `sign-${o === DEMO.region ? 'region' : o === DEMO.hoiva ? 'hoiva' : 'perhe'}`, organisation: o.oid, certificates: [{ certFile: pki.signing[o.oid]!.certFile, keyFile: pki.signing[o.oid]!.keyFile }] })),
+    serviceUnits: DEMO_ORGS.map((o) => ({ oid: o.unit, organisation: o.oid, name: o.unitName })),
+    signingIdentities: DEMO_ORGS.map((o) => ({ id: idOf(o), organisation: o.oid, certificates: [{ certFile: pki.signing[o.oid]!.certFile, keyFile: pki.signing[o.oid]!.keyFile }] })),
     tenants: [
       { id: 'region', name: `${DEMO.region.name} (asiakastietojärjestelmä)`, credentials: { apiTokenSha256: [sha256Hex(tokens.region)] }, actsFor: [{ organisation: DEMO.region.oid, joining: { model: 'direct' } }], accessPoint: DEMO.accessPoint, signingIdentity: 'sign-region', weight: 2 },
       { id: 'hoiva', name: DEMO.hoiva.name, credentials: { apiTokenSha256: [sha256Hex(tokens.hoiva)] }, actsFor: [{ organisation: DEMO.hoiva.oid, joining: { model: 'direct' } }], accessPoint: DEMO.accessPoint, signingIdentity: 'sign-hoiva' },
@@ -109,9 +115,26 @@ export async function buildDemoEnvironment(opts: DemoEnvironmentOptions): Promis
     ],
     contracts: [{ id: 'region-hoiva-2026', organizer: DEMO.region.oid, provider: DEMO.hoiva.oid, serviceTasks: [DEMO.serviceTask], validFrom: '2026-01-01' }],
   };
-  opts.override?.(cfg);
-  const configFile = path.join(opts.dir, 'gateway.yaml');
+  args.override?.(cfg);
+  const configFile = path.join(args.dir, 'gateway.yaml');
   writeFileSync(configFile, `# Generated by kanta-gateway demo: synthetic organisations, test certificates only.\n${stringify(cfg)}`);
+  return configFile;
+}
+
+/** Starts Redis, PKI and the Kanta double (in this process) and writes the sample gateway configuration. */
+export async function buildDemoEnvironment(opts: DemoEnvironmentOptions): Promise<DemoEnvironment> {
+  mkdirSync(opts.dir, { recursive: true });
+  const pki = await createDemoPki(path.join(opts.dir, 'pki'));
+  const redis = opts.redis ?? (await startLocalRedis({ dir: path.join(opts.dir, 'redis'), appendOnly: true }));
+  let double: KantaDouble;
+  try {
+    double = await startKantaDouble({ ...demoDoubleOptions(pki, opts.doubleStateDir), ...(opts.doubleFaults ? { faults: opts.doubleFaults } : {}) });
+  } catch (err) {
+    if (!opts.redis) await redis.stop();
+    throw err;
+  }
+  const tokens = newDemoTokens();
+  const configFile = writeDemoConfig({ dir: opts.dir, pki, redisUrl: redis.url, kantaUrl: double.url, tokens, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.override ? { override: opts.override } : {}) });
   return {
     dir: opts.dir,
     configFile,

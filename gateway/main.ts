@@ -152,7 +152,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   patient.on('error', (err) => logger.debug('redis (workers) connection error', { error: err.message }));
   const toClose: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
-    for (const c of toClose.reverse()) await c().catch(() => {});
+    for (const c of toClose.reverse()) {
+      logger.debug('closing', { part: c.name || 'anonymous' });
+      await c().catch(() => {});
+    }
   };
   try {
     await fast.connect();

@@ -67,6 +67,17 @@ interface LaneRuntime {
   ctx: LaneContext;
 }
 
+/** Waits for `p` at most `ms`; true when it settled in time. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
 export class Pipeline {
@@ -340,12 +351,22 @@ export class Pipeline {
     return out;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking work, lets jobs in hand finish for up to `graceMs`, then closes by force. A forced
+   * close leaves a job active without a lock: the stalled-job check of any process (or this one after
+   * a restart) re-runs it, and the stored signed bytes make the resend harmless. A BullMQ close that
+   * never settles (seen right after a Redis restart) does not hold shutdown hostage either.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.closing ??= (async () => {
       this.admission.close();
-      await Promise.all([...this.intakeWorkers.values()].map((w) => w.close()));
-      await Promise.all([...this.lanes.values()].map((l) => l.worker.close()));
-      await this.producers.close();
+      const workers = [...this.intakeWorkers.values(), ...[...this.lanes.values()].map((l) => l.worker)];
+      const graceful = await settlesWithin(Promise.all(workers.map((w) => w.close())), graceMs);
+      if (!graceful) {
+        this.opts.events?.onError?.('shutdown', new Error(`workers did not finish within ${graceMs} ms; closing by force`));
+        await settlesWithin(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), 2_000);
+      }
+      await settlesWithin(this.producers.close(), 2_000);
     })();
     return this.closing;
   }

@@ -1,0 +1,185 @@
+// The walking skeleton end to end, with real parts only: redis-server, the signer pool, the Kanta
+// archive double over mutual TLS, and xmlsec1 as an independent verifier of what the gateway signed.
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { makeHetu } from '../../adapters/cda/hetu.ts';
+import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
+import { DEMO, buildDemoEnvironment, newDocumentId, runSamples, sampleSubmissions, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
+import { createLogger } from '../../gateway/logger.ts';
+import { startGateway, type RunningGateway } from '../../gateway/main.ts';
+import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
+import { xmlsecVerifies } from '../certs/helpers.ts';
+
+const silent = createLogger({ silent: true });
+
+async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await fn();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    v = await fn();
+  }
+  return v;
+}
+
+function providerDoc(over: Partial<Parameters<typeof makeSampleCda>[0]> = {}) {
+  return makeSampleCda({ documentId: newDocumentId(DEMO.perhe.oid), custodian: DEMO.perhe.oid, serviceUnit: DEMO.perhe.unit, hetu: makeHetu(1, 2, 1990, 903), functionCode: '21', ...over });
+}
+
+describe('end to end: tenant → gateway → Redis → signature → Kanta double', function () {
+  this.timeout(60_000);
+  let env: DemoEnvironment;
+  let gw: RunningGateway;
+
+  before(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-e2e-'));
+    env = await buildDemoEnvironment({ dir, override: (c) => void (c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 }) });
+    gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
+  });
+  after(async () => {
+    await gw?.close();
+    await env?.stop();
+  });
+
+  it('archives every sample in the double, refuses the early one with its code, and keeps versions in order', async () => {
+    const results = await runSamples(gw, env, sampleSubmissions(), 30_000);
+    const byLabel = Object.fromEntries(results.map((r) => [r.label, r]));
+    for (const r of results.filter((x) => x.httpStatus === 202)) expect(r.status, r.label).to.equal('archived');
+    expect(byLabel['hoiva: note dated before the right starts (refused)']).to.include({ httpStatus: 403, code: 'RIGHT_DATE_OUTSIDE', status: 'refused' });
+    expect(byLabel["hoiva: service note into the region's registry (registry-use right)"]).to.include({ controller: DEMO.region.oid, status: 'archived' });
+    const inspect = env.double.inspect();
+    expect(inspect.archived.length).to.equal(5);
+    expect(inspect.duplicates).to.equal(0);
+    const v1 = inspect.archived.find((a) => a.versionNumber === 1 && a.setId === inspect.archived.find((b) => b.versionNumber === 2)!.setId)!;
+    const v2 = inspect.archived.find((a) => a.versionNumber === 2)!;
+    expect(Date.parse(v1.archivedAt)).to.be.at.most(Date.parse(v2.archivedAt));
+  });
+
+  it('produces a signed CDA that xmlsec1 verifies independently, chained to the test CA', async () => {
+    const docId = newDocumentId(DEMO.perhe.oid);
+    const r = await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId }));
+    expect(r.status).to.equal(202);
+    expect(r.body).to.include({ documentId: docId, controller: DEMO.perhe.oid, status: 'accepted', version: 1 });
+    expect(r.body.statusUrl).to.equal(`/v1/documents/${docId}`);
+    const st = await waitFor(() => statusOf(gw.url, env.tokens.perhe, docId), (s) => s.status === 'archived');
+    expect(st.status).to.equal('archived');
+    expect((st.history as Array<{ status: string }>).map((h) => h.status)).to.include.members(['accepted', 'signed', 'sending', 'archived']);
+    expect(st.signature).to.be.an('object');
+    const signed = env.double.archivedDocument(docId);
+    expect(signed, 'double kept the signed bytes').to.be.instanceOf(Buffer);
+    expect(xmlsecVerifies(signed!.toString('utf8'), { trustedPem: env.pki.ca.certFile })).to.equal(true);
+    // One byte of the body changed: xmlsec1 refuses it too (the check can fail).
+    const tampered = signed!.toString('utf8').replace(/(<text mediaType="application\/xhtml\+xml" representation="B64">)(.)/, (_m, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'));
+    expect(xmlsecVerifies(tampered, { trustedPem: env.pki.ca.certFile })).to.equal(false);
+  });
+
+  it('answers a resubmission with the existing receipt and refuses the same id with other content', async () => {
+    const docId = newDocumentId(DEMO.perhe.oid);
+    const xml = providerDoc({ documentId: docId });
+    const first = await submit(gw.url, env.tokens.perhe, xml);
+    const again = await submit(gw.url, env.tokens.perhe, xml);
+    expect(again.status).to.equal(200);
+    expect(again.body.submissionId).to.equal(first.body.submissionId);
+    const other = await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId, note: 'toinen sisältö' }));
+    expect(other.status).to.equal(409);
+    expect((other.body.error as { code: string }).code).to.equal('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+  });
+
+  it('shows a document only to the tenant that sent it (404 for others)', async () => {
+    const docId = newDocumentId(DEMO.perhe.oid);
+    const r = await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId }));
+    expect(r.status).to.equal(202);
+    const mine = await statusOf(gw.url, env.tokens.perhe, String(r.body.submissionId));
+    expect(mine.documentId).to.equal(docId);
+    const theirs = await fetch(`${gw.url}/v1/documents/${docId}`, { headers: { authorization: `Bearer ${env.tokens.hoiva}` } });
+    expect(theirs.status).to.equal(404);
+    expect(((await theirs.json()) as { error: { code: string } }).error.code).to.equal('NOT_FOUND');
+  });
+
+  describe('refusals: coded, and nothing stored or queued', () => {
+    let redis: Redis;
+    before(() => {
+      redis = new Redis(env.redis.url);
+    });
+    after(() => redis.quit());
+
+    const keyCount = async () => (await redis.keys('kgw:doc:*')).length;
+
+    const cases: Array<{ name: string; status: number; code: string; send: () => Promise<Response> }> = [
+      { name: 'no credentials', status: 401, code: 'AUTH_MISSING', send: () => fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: providerDoc() }) },
+      { name: 'unknown token', status: 401, code: 'AUTH_INVALID', send: () => fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/xml' }, body: providerDoc() }) },
+      { name: 'custodian the tenant may not write', status: 403, code: 'ROUTE_CUSTODIAN_NOT_PERMITTED', send: () => rawPost(env.tokens.perhe, providerDoc({ custodian: DEMO.hoiva.oid })) },
+      { name: 'malformed XML', status: 400, code: 'INTAKE_MALFORMED_XML', send: () => rawPost(env.tokens.perhe, '<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2"') },
+      { name: 'DOCTYPE with an entity', status: 400, code: 'INTAKE_DTD_FORBIDDEN', send: () => rawPost(env.tokens.perhe, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>${providerDoc().replace(/^<\?xml[^>]*>/, '')}`) },
+      { name: 'body over the limit', status: 413, code: 'INTAKE_BODY_TOO_LARGE', send: () => rawPost(env.tokens.perhe, providerDoc({ note: 'x'.repeat(80 * 1024) })) },
+      { name: 'not XML', status: 415, code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE', send: () => fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${env.tokens.perhe}`, 'content-type': 'application/json' }, body: '{}' }) },
+      { name: 'not a CDA', status: 400, code: 'INTAKE_NOT_CDA', send: () => rawPost(env.tokens.perhe, '<foo/>') },
+      { name: 'bad hetu checksum', status: 400, code: 'INTAKE_INVALID_HETU', send: () => rawPost(env.tokens.perhe, providerDoc({ hetu: '010190-9030' })) },
+    ];
+
+    function rawPost(token: string, body: string) {
+      return fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' }, body });
+    }
+
+    for (const c of cases) {
+      it(`${c.name} → ${c.status} ${c.code}`, async () => {
+        const before = await keyCount();
+        const res = await c.send();
+        expect(res.status).to.equal(c.status);
+        const body = (await res.json()) as { error: { code: string; errorId: string } };
+        expect(body.error.code).to.equal(c.code);
+        expect(body.error.errorId).to.match(/^[0-9a-f-]{36}$/);
+        expect(await keyCount()).to.equal(before);
+      });
+    }
+  });
+
+  it('readiness reports config and Redis', async () => {
+    const r = await fetch(`${gw.url}/readyz`);
+    expect(r.status).to.equal(200);
+    const body = (await r.json()) as { checks: { redis: boolean; config: { version: string } } };
+    expect(body.checks.redis).to.equal(true);
+    expect(body.checks.config.version).to.match(/^[0-9a-f]{12}$/);
+  });
+});
+
+describe('end to end: Redis down at intake', function () {
+  this.timeout(60_000);
+  let env: DemoEnvironment;
+  let gw: RunningGateway;
+  let redis: LocalRedis;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-down-'));
+    redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
+    env = await buildDemoEnvironment({ dir, redis });
+    gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
+  });
+  after(async () => {
+    await gw?.close();
+    await env?.stop();
+    await redis?.stop();
+  });
+
+  it('answers 503 QUEUE_UNAVAILABLE, readiness turns false, and nothing is half-stored', async () => {
+    await redis.stop();
+    const docId = newDocumentId(DEMO.perhe.oid);
+    const res = await fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${env.tokens.perhe}`, 'content-type': 'application/xml' }, body: providerDoc({ documentId: docId }) });
+    expect(res.status).to.equal(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('QUEUE_UNAVAILABLE');
+    expect((await fetch(`${gw.url}/readyz`)).status).to.equal(503);
+    // Same data directory and port: the AOF brings back everything that was written before.
+    redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true, port: redis.port });
+    const check = new Redis(redis.url);
+    try {
+      expect(await check.keys(`kgw:*${docId}*`)).to.deep.equal([]);
+    } finally {
+      await check.quit();
+    }
+    expect(readFileSync(env.configFile, 'utf8')).to.contain(redis.url);
+  });
+});
