@@ -71,7 +71,12 @@ function within(cert: X509Certificate, at: Date): boolean {
 function checkCertificate(cert: X509Certificate, cas: TrustedSigningCas, at: Date): string {
   const issuer = cas.certs.find((ca) => ca.ca && cert.checkIssued(ca) && cert.verify(ca.publicKey));
   if (!issuer || !within(issuer, at)) refuse('SIGNATURE_CERT_UNTRUSTED', 'ds:KeyInfo/ds:X509Data/ds:X509Certificate');
-  const facts = certificateFacts(cert.raw);
+  let facts: ReturnType<typeof certificateFacts>;
+  try {
+    facts = certificateFacts(cert.raw);
+  } catch {
+    refuse('SIGNATURE_CERT_UNTRUSTED', 'ds:KeyInfo/ds:X509Data/ds:X509Certificate');
+  }
   if (!facts.keyUsage || (!facts.keyUsage.digitalSignature && !facts.keyUsage.nonRepudiation)) refuse('SIGNATURE_CERT_KEY_USAGE', 'ds:KeyInfo/ds:X509Data/ds:X509Certificate');
   if (!within(cert, at)) refuse('SIGNATURE_CERT_VALIDITY', 'hl7fi:signatureTimestamp');
   const serial = facts.subject.get(SERIAL_NUMBER_OID)?.[0];
