@@ -111,6 +111,9 @@ describe('registry-rights and routing dry-run routes (real Redis)', () => {
       expect(joint.status).to.equal(200);
       expect(joint.body.rights[0]).to.deep.include({ organizer: ORG.regionA, role: 'provider', entries: { '24': [{ unit: UNIT.co1, start: '2026-01-01' }] } });
       expect(joint.body.rights[0].source).to.deep.equal({ kind: 'api' });
+      // Two organizer changes, both naming co-joiner 1's unit the same way: one change in its view.
+      const jointHistory = await call('GET', `/v1/registry-rights?client=${hetu}&history=true`, 't-joint');
+      expect(jointHistory.body.rights[0].history).to.deep.equal([{ effectiveAt: jointHistory.body.rights[0].history[0].effectiveAt, entries: { '24': [{ unit: UNIT.co1, start: '2026-01-01' }] } }]);
       // Provider D was named only in an earlier state: the current one no longer names it, so 404.
       const provD = await call('GET', `/v1/registry-rights?client=${hetu}&organizer=${ORG.regionA}`, 't-prov-d');
       expect(provD.status).to.equal(404);
