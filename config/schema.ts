@@ -166,7 +166,7 @@ export const QueuesSchema = z.strictObject({
   /** How often a document waiting for its parent version (or the asiakkuusasiakirja it depends on) looks again. */
   dependencyPollMs: z.number().int().min(10).default(250),
   /** Intake admission waiters per unit of tenant weight. */
-  intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(4),
+  intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(16),
   circuitBreaker: z
     .strictObject({
       failureThreshold: z.number().int().min(1).default(5),

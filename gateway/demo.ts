@@ -315,7 +315,9 @@ export async function runDemo(args: string[], out: { stdout: (s: string) => void
     const refused = results.filter((r) => r.status === 'refused').length;
     const pending = results.filter((r) => r.documentId && !FINAL.has(r.status)).length;
     const inspect = env.double.inspect();
-    out.stdout(`${archived} archived, ${refused} refused at intake with a coded error, ${pending} still pending; the Kanta double holds ${inspect.archived.length} documents, ${inspect.duplicates} duplicate sends.\n`);
+    const ours = new Set(results.map((r) => r.documentId).filter(Boolean));
+    const inDouble = inspect.archived.filter((a) => ours.has(a.documentId)).length;
+    out.stdout(`${archived} archived, ${refused} refused at intake with a coded error, ${pending} still pending; the Kanta double verified and holds ${inDouble} of them (${inspect.archived.length} in its archive in all), ${inspect.duplicates} identical resends.\n`);
     if (pending > 0 || archived !== results.length - refused) exit = 1;
     out.stdout(`
 Gateway        ${gw.url}   (metrics ${gw.url}/metrics, readiness ${gw.url}/readyz)

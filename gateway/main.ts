@@ -6,7 +6,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
 import { KantaClient, type SendOutcome } from '../adapters/kanta/kanta-client.ts';
+import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import { loadCredential } from '../certs/credential.ts';
 import { expirySamples, expiryWarnings } from '../certs/expiry.ts';
 import { SigningKeyStore } from '../certs/keystore.ts';
@@ -124,7 +126,9 @@ class KantaSenders implements DocumentSender {
   async send(accessPointId: string, doc: OutboundDocument): Promise<SendResult> {
     const client = this.clients.get(accessPointId);
     if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${accessPointId} is not configured`);
-    return toSendResult(await client.send(doc));
+    // The frame repeats header metadata of the CDA (kanta.md §1.1): read it from the signed bytes.
+    const metadata = readDocumentMetadata(parseXmlSafely(doc.signedCda.toString('utf8')));
+    return toSendResult(await client.send({ ...doc, metadata }));
   }
 
   async close(): Promise<void> {

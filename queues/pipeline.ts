@@ -88,6 +88,7 @@ export class Pipeline {
   private readonly admission: LaneAdmission;
   private readonly now: () => Date;
   private closing: Promise<void> | undefined;
+  private pausedCache: { at: number; set: Set<string> } | undefined;
 
   private constructor(private readonly opts: PipelineOptions) {
     this.producers = new QueueRegistry(opts.producerConnection, opts.prefix);
@@ -160,11 +161,18 @@ export class Pipeline {
     this.intakeWorkers.set(tenant, worker);
   }
 
+  /** Paused controllers, re-read at most once a second (pausing also pauses the lane queues themselves). */
+  private async pausedControllers(): Promise<ReadonlySet<string>> {
+    const now = Date.now();
+    if (!this.pausedCache || now - this.pausedCache.at > 1_000) {
+      this.pausedCache = { at: now, set: new Set(await this.opts.redis.smembers(this.pausedKey('controllers'))) };
+    }
+    return this.pausedCache.set;
+  }
+
   private async admit(job: Job<DocumentJob>, token?: string): Promise<string> {
-    const rec = await this.opts.store.get(job.data.tenant, job.data.documentId);
-    if (!rec || rec.run !== job.data.run || TERMINAL_STATUSES.has(rec.status)) return 'skipped';
-    const lane = { accessPoint: rec.accessPoint, controller: rec.controller };
-    if (await this.opts.redis.sismember(this.pausedKey('controllers'), rec.controller)) {
+    const lane = { accessPoint: job.data.accessPoint, controller: job.data.controller };
+    if ((await this.pausedControllers()).has(lane.controller)) {
       // A paused controller must not hold up the tenant's other lanes: step aside and look again later.
       await job.moveToDelayed(this.now().getTime() + 2_000, token);
       throw new DelayedError();
@@ -229,8 +237,8 @@ export class Pipeline {
   }
 
   /** Accepts a stored document into its tenant's intake queue. */
-  async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run'>): Promise<void> {
-    const data: DocumentJob = { tenant: record.tenant, documentId: record.documentId, run: record.run };
+  async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run' | 'accessPoint' | 'controller'>): Promise<void> {
+    const data: DocumentJob = { tenant: record.tenant, documentId: record.documentId, run: record.run, accessPoint: record.accessPoint, controller: record.controller };
     await this.producers.intake(record.tenant).add('admit', data, { ...intakeJobOptions(this.queuesConfig()), jobId: jobIdOf(data) });
   }
 
@@ -246,6 +254,7 @@ export class Pipeline {
 
   async pauseController(controller: string, by: string): Promise<void> {
     await this.opts.redis.sadd(this.pausedKey('controllers'), controller);
+    this.pausedCache = undefined;
     await this.opts.redis.hset(`${this.opts.prefix}:paused:controllers:by`, controller, JSON.stringify({ by, at: this.now().toISOString() }));
     for (const lane of this.lanesOf(controller)) await this.producers.lane(lane).pause();
   }
@@ -253,6 +262,7 @@ export class Pipeline {
   /** Resumes a paused or parked controller: its lanes run again and new documents are admitted. */
   async resumeController(controller: string): Promise<void> {
     await this.opts.redis.srem(this.pausedKey('controllers'), controller);
+    this.pausedCache = undefined;
     await this.opts.redis.hdel(`${this.opts.prefix}:paused:controllers:by`, controller);
     for (const lane of this.lanesOf(controller)) {
       await this.opts.redis.hdel(this.parkedLanesKey, laneKey(lane));
@@ -295,15 +305,14 @@ export class Pipeline {
     let requeued = 0;
     for await (const rec of this.opts.store.scanOpen()) {
       checked += 1;
-      const data: DocumentJob = { tenant: rec.tenant, documentId: rec.documentId, run: rec.run };
-      const id = jobIdOf(data);
+      const id = jobIdOf(rec);
       const intake = this.producers.intake(rec.tenant);
       const lane = this.producers.lane({ accessPoint: rec.accessPoint, controller: rec.controller });
       const [s1, s2] = await Promise.all([intake.getJobState(id), lane.getJobState(id)]);
       if (LIVE_STATES.has(s1) || LIVE_STATES.has(s2)) continue;
       if (s1 !== 'unknown') await intake.remove(id);
       if (s2 !== 'unknown') await lane.remove(id);
-      await this.enqueue(data);
+      await this.enqueue(rec);
       requeued += 1;
     }
     return { checked, requeued };
@@ -335,7 +344,7 @@ export class Pipeline {
             { status: 'rerun', run, by, ...(rec.code ? { code: rec.code } : {}) },
             this.now(),
           );
-          await this.enqueue({ tenant: rec.tenant, documentId: rec.documentId, run });
+          await this.enqueue({ ...rec, run });
           out.push({ tenant: rec.tenant, documentId: rec.documentId, run, ...(rec.code ? { previousCode: rec.code } : {}) });
         }),
       );

@@ -1,7 +1,7 @@
 // The narrow interfaces the queue layer needs from signing and from Kanta. main.ts adapts the
 // signer pool (certs/) and the Kanta client (adapters/kanta/) to them; tests and the queue benchmark
 // give their own implementations.
-import type { DocumentMetadata, DocumentOperation } from '../adapters/cda/document-metadata.ts';
+import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
 
 export interface DocumentSigner {
   sign(identityId: string, cdaXml: string): Promise<{ signedXml: string; receipt: Record<string, unknown> }>;
@@ -22,8 +22,8 @@ export interface SendResult {
   durationMs: number;
 }
 
+/** The queue layer hands over bytes and ids; reading the CDA for the frame is the sender's business. */
 export interface OutboundDocument {
-  metadata: DocumentMetadata;
   signedCda: Buffer;
   operation: DocumentOperation;
   usage: 'ownUse' | 'registryRight';

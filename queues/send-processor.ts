@@ -3,8 +3,6 @@
 // bytes are stored before the first send; every resend (retry, crash recovery, rerun) sends exactly
 // those bytes with a new message id, so the archive's identical-resend rule makes a duplicate a no-op.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
-import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
 import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../gateway/errors.ts';
 import type { QueuesConfig } from '../config/schema.ts';
@@ -64,8 +62,9 @@ function messageOf(code: string, text?: string): string {
 export async function processLaneJob(job: Job<DocumentJob>, token: string | undefined, ctx: LaneContext, deps: SendProcessorDeps): Promise<DocumentStatus> {
   const { tenant, documentId, run } = job.data;
   const { store } = deps;
-  const rec = await store.get(tenant, documentId);
-  if (!rec) throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING: the document record is gone');
+  const state = await store.loadForSend(tenant, documentId);
+  if (!state) throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING: the document record is gone');
+  const rec = state.record;
   // A job of an earlier run, or a document already finished (e.g. a stalled job re-run after its ack).
   if (rec.run !== run || TERMINAL_STATUSES.has(rec.status)) return rec.status;
   const cfg = deps.queuesConfig();
@@ -82,35 +81,39 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
     if (d && !TERMINAL_STATUSES.has(d.status)) await delayJob(job, token, deps.now().getTime() + cfg.dependencyPollMs);
   }
 
-  let signed = await store.signed(tenant, documentId);
+  const attempt = rec.attempts + 1;
+  let signed = state.signed;
+  let receipt: Record<string, unknown> | undefined;
   if (!signed) {
-    const payload = await store.payload(tenant, documentId);
-    if (!payload) {
+    if (!state.payload) {
       await finish('parked', 'QUEUE_PAYLOAD_MISSING');
       throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING');
     }
-    let res: SignResponse;
     try {
-      res = await ctx.signBatcher.submit({ identity: rec.signingIdentity, xml: payload.toString('utf8') });
+      const res = await ctx.signBatcher.submit({ identity: rec.signingIdentity, xml: state.payload.toString('utf8') });
+      signed = Buffer.from(res.signedXml, 'utf8');
+      receipt = res.receipt;
     } catch (err) {
       const code = errorCodeOf(err) ?? 'SIGN_FAILED';
       if (isErrorCode(code) && ERROR_CATALOGUE[code].retryable) throw new Error(`${code}: ${(err as Error).message}`);
       await finish('parked', code, (err as Error).message);
       throw new UnrecoverableError(code);
     }
-    signed = Buffer.from(res.signedXml, 'utf8');
-    await store.saveSigned(tenant, documentId, signed, res.receipt, deps.now());
   }
 
   const breaker = deps.breakerFor(rec.accessPoint);
   const admission = breaker.admit(deps.now().getTime());
-  if (!admission.pass) await delayJob(job, token, admission.retryAtMs);
+  if (!admission.pass) {
+    // Keep the signature even though the send waits: the bytes are final from here on.
+    if (receipt) await store.saveSigned(tenant, documentId, signed, receipt, undefined, deps.now());
+    await delayJob(job, token, admission.retryAtMs);
+  }
 
   let result: SendResult;
   try {
-    const metadata = readDocumentMetadata(parseXmlSafely(signed.toString('utf8')));
-    await store.update(tenant, documentId, { status: 'sending', attempts: rec.attempts + 1 }, { status: 'sending', attempt: rec.attempts + 1 }, deps.now());
-    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { metadata, signedCda: signed!, operation: rec.operation as DocumentOperation, usage: rec.usage }));
+    if (receipt) await store.saveSigned(tenant, documentId, signed, receipt, attempt, deps.now());
+    else await store.update(tenant, documentId, { status: 'sending', attempts: attempt }, { status: 'sending', attempt }, deps.now());
+    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation as DocumentOperation, usage: rec.usage }));
   } catch (err) {
     breaker.releaseProbe();
     throw err;
@@ -123,8 +126,8 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   const ack = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
   switch (result.action) {
     case 'archived':
-      await finish('archived', undefined, undefined, { ack, lastMessageId: result.messageId });
-      await store.expireAfterArchive(tenant, documentId, cfg.payloadRetentionSeconds, cfg.recordRetentionSeconds);
+      await store.markArchived(rec, { ack, lastMessageId: result.messageId }, { payloadSeconds: cfg.payloadRetentionSeconds, recordSeconds: cfg.recordRetentionSeconds }, deps.now());
+      deps.onFinished?.({ record: rec, status: 'archived' });
       return 'archived';
     case 'retry': {
       if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
@@ -132,7 +135,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
         await finish('parked', 'QUEUE_RETRY_BUDGET_EXHAUSTED', `last error ${code}: ${messageOf(code!, result.text)}`, { ack, lastMessageId: result.messageId });
         throw new UnrecoverableError('QUEUE_RETRY_BUDGET_EXHAUSTED');
       }
-      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'retry', code: code!, attempt: rec.attempts + 1, messageId: result.messageId }, deps.now());
+      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'retry', code: code!, attempt, messageId: result.messageId }, deps.now());
       throw new Error(`${code}: ${messageOf(code!, result.text)}`);
     }
     case 'park':

@@ -1,7 +1,7 @@
 // BullMQ topology:
 //   intake.{tenant}                 one queue per tenant; its worker admits documents into lanes fairly
 //   lane.{accessPoint}.{controller} one send lane per (access point, controller): sign → send → ack
-// Job data is ids only ({tenant, documentId, run}); the bytes live in the document store. Job ids are
+// Job data is ids only ({tenant, documentId, run} and the lane's ids); the bytes live in the document store. Job ids are
 // `{tenant}__{documentId}__{run}`: a duplicate enqueue of the same run is a no-op, a rerun gets a new id
 // (BullMQ silently ignores an add whose id exists in any state, completed included: libs.md).
 import { Queue, type JobsOptions, type ConnectionOptions } from 'bullmq';
@@ -11,6 +11,9 @@ export interface DocumentJob {
   tenant: string;
   documentId: string;
   run: number;
+  /** The send lane, decided at intake: admission needs no record read. */
+  accessPoint: string;
+  controller: string;
 }
 
 export interface LaneRef {
@@ -35,7 +38,7 @@ export function parseLaneQueueName(name: string): LaneRef | undefined {
   return m ? { accessPoint: m[1]!, controller: m[2]! } : undefined;
 }
 
-export function jobIdOf(job: DocumentJob): string {
+export function jobIdOf(job: Pick<DocumentJob, 'tenant' | 'documentId' | 'run'>): string {
   return `${job.tenant}__${job.documentId}__${job.run}`;
 }
 
