@@ -214,6 +214,11 @@ export const ConfigSchema = z
     kanta: z.strictObject({
       accessPoints: z.array(AccessPointSchema).min(1),
       codes: KantaCodesSchema.prefault({}),
+      /**
+       * When a provider writes into an organizer's registry and the gateway has never seen that
+       * client's asiakkuusasiakirja, ask Kanta ("Hae asiakkuus") before refusing.
+       */
+      queryClientRelationshipOnMiss: z.boolean().default(true),
     }),
     signer: SignerSchema.prefault({}),
     queues: QueuesSchema.prefault({}),

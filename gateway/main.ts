@@ -32,7 +32,7 @@ import { routingDryRunRouter } from './routes/routing-dry-run.ts';
 import { intakeRouter } from './routes/intake.ts';
 import { opsRouter } from './routes/ops.ts';
 import { statusRouter } from './routes/status.ts';
-import { RoutingService } from './routing-service.ts';
+import { RoutingService, type ClientRelationshipLookup } from './routing-service.ts';
 import { buildRoutingIndex, type RoutingIndex } from './routing/index.ts';
 
 export interface StartGatewayOptions {
@@ -129,6 +129,12 @@ class KantaSenders implements DocumentSender {
     // The frame repeats header metadata of the CDA (kanta.md §1.1): read it from the signed bytes.
     const metadata = readDocumentMetadata(parseXmlSafely(doc.signedCda.toString('utf8')));
     return toSendResult(await client.send({ ...doc, metadata }));
+  }
+
+  async queryClientRelationship(args: Parameters<ClientRelationshipLookup>[0]): ReturnType<ClientRelationshipLookup> {
+    const client = this.clients.get(args.accessPoint);
+    if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${args.accessPoint} is not configured`);
+    return client.queryClientRelationship({ organizer: args.organizer, client: args.client, askingUnit: args.askingUnit });
   }
 
   async close(): Promise<void> {
@@ -245,7 +251,14 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     certTimer.unref();
     toClose.push(async () => clearInterval(certTimer));
 
-    const routing = new RoutingService({ index: () => index, rights, journal, store: intakeStore, clientKeySecret });
+    const routing = new RoutingService({
+      index: () => index,
+      rights,
+      journal,
+      store: intakeStore,
+      clientKeySecret,
+      ...(senders ? { lookupClientRelationship: (args) => (cfg().kanta.queryClientRelationshipOnMiss ? senders!.queryClientRelationship(args) : Promise.resolve({ found: false })) } : {}),
+    });
     let shuttingDown = false;
     const app = createApp({
       logger,

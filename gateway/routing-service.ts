@@ -3,7 +3,8 @@
 // rights from an organizer's asiakkuusasiakirja and journals the routing input for dry runs.
 import type { DocumentMetadata, DocumentOperation } from '../adapters/cda/document-metadata.ts';
 import { CLIENT_RELATIONSHIP_GROUP } from '../adapters/cda/document-metadata.ts';
-import { readBodyJson } from '../adapters/cda/read-metadata.ts';
+import { readBodyJson, readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
+import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../config/schema.ts';
 import type { DocumentStore } from '../queues/document-store.ts';
 import type { RegistryRightStore } from './registry-rights/right-store.ts';
@@ -11,8 +12,18 @@ import { toJournalEntry, type RoutingJournal } from './registry-rights/routing-j
 import { decide, extractRightsFromClientRelationship, type ParentRecord, type RoutingDecision, type RoutingIndex, type RoutingOutcome } from './routing/index.ts';
 import type { RoutingPort } from './routes/intake.ts';
 
+/** "Hae asiakkuus" through the tenant's access point: the organizer's latest asiakkuusasiakirja. */
+export type ClientRelationshipLookup = (args: {
+  accessPoint: string;
+  organizer: string;
+  client: { root: string; extension: string };
+  askingUnit: string;
+}) => Promise<{ found: boolean; forbidden?: boolean; cda?: Buffer }>;
+
 export interface RoutingServiceDeps {
   index: () => RoutingIndex;
+  /** Asked when a provider's right is unknown here (organizer's documents do not pass through the gateway). */
+  lookupClientRelationship?: ClientRelationshipLookup;
   rights: RegistryRightStore;
   journal: RoutingJournal;
   store: DocumentStore;
@@ -29,11 +40,39 @@ export class RoutingService implements RoutingPort {
   }
 
   async decide(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, now: Date): Promise<RoutingOutcome & { rightSourceDocumentId?: string }> {
-    const [rights, parent] = await Promise.all([this.deps.rights.current(meta.custodian, meta.client), this.parentOf(meta)]);
-    const outcome = decide({ index: this.deps.index(), tenant, meta, operation, rights, ...(parent ? { parent } : {}), now });
+    let [rights, parent] = await Promise.all([this.deps.rights.current(meta.custodian, meta.client), this.parentOf(meta)]);
+    let outcome = decide({ index: this.deps.index(), tenant, meta, operation, rights, ...(parent ? { parent } : {}), now });
+    if (!outcome.accepted && outcome.code === 'RIGHT_NOT_FOUND' && rights === undefined && (await this.learnFromKanta(tenant, meta, now))) {
+      rights = await this.deps.rights.current(meta.custodian, meta.client);
+      outcome = decide({ index: this.deps.index(), tenant, meta, operation, rights, ...(parent ? { parent } : {}), now });
+    }
     if (!outcome.accepted) return outcome;
     const source = rights?.source;
     return { ...outcome, ...(outcome.right && source?.kind === 'document' ? { rightSourceDocumentId: source.documentId } : {}) };
+  }
+
+  /**
+   * Asks Kanta for the organizer's latest asiakkuusasiakirja and learns its right entries. Transport
+   * failures propagate as retryable KANTA_* errors: the tenant is told to try again, not refused.
+   */
+  private async learnFromKanta(tenant: Tenant, meta: DocumentMetadata, now: Date): Promise<boolean> {
+    const lookup = this.deps.lookupClientRelationship;
+    if (!lookup || !meta.serviceUnit) return false;
+    const answer = await lookup({ accessPoint: tenant.accessPoint, organizer: meta.custodian, client: { root: meta.client.root, extension: meta.client.extension ?? '' }, askingUnit: meta.serviceUnit });
+    if (!answer.found || !answer.cda) return false;
+    const doc = parseXmlSafely(answer.cda.toString('utf8'));
+    const found = readDocumentMetadata(doc);
+    if (found.custodian !== meta.custodian || found.documentGroup !== CLIENT_RELATIONSHIP_GROUP) return false;
+    const r = await this.deps.rights.learnFromDocument({
+      organizer: meta.custodian,
+      client: meta.client,
+      setId: found.setId,
+      versionNumber: found.versionNumber,
+      documentId: found.documentId,
+      entries: extractRightsFromClientRelationship(readBodyJson(doc)),
+      at: now,
+    });
+    return r.applied;
   }
 
   /** Throws a coded error when an asiakkuusasiakirja's right entries cannot be read (before acceptance). */

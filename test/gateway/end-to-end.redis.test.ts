@@ -137,6 +137,33 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     }
   });
 
+  it("asks Kanta (Hae asiakkuus) for a provider's right when the organizer's document never passed through here", async () => {
+    const client = makeHetu(9, 9, 2012, 907);
+    const relationship = newDocumentId(DEMO.region.oid);
+    const base = { custodian: DEMO.region.oid, serviceUnit: DEMO.region.unit, hetu: client, functionCode: DEMO.serviceTask };
+    const r1 = await submit(gw.url, env.tokens.region, makeSampleCda({ ...base, documentId: relationship, documentGroup: '1', rights: { [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01' }] } }));
+    expect(r1.status).to.equal(202);
+    await waitFor(() => statusOf(gw.url, env.tokens.region, relationship), (s) => s.status === 'archived');
+    // Forget what the gateway learned: as if the region stored through another system.
+    const redis = new Redis(env.redis.url);
+    try {
+      const keys = await redis.keys('kgw:rko:*');
+      expect(keys.length).to.be.greaterThan(0);
+      await redis.del(...keys);
+    } finally {
+      await redis.quit();
+    }
+    const note = newDocumentId(DEMO.hoiva.oid);
+    const r2 = await submit(gw.url, env.tokens.hoiva, makeSampleCda({ ...base, documentId: note, serviceUnit: DEMO.hoiva.unit }));
+    expect(r2.status, JSON.stringify(r2.body)).to.equal(202);
+    expect((r2.body.routing as { ruleId: string }).ruleId).to.equal('R-REGISTRY-RIGHT');
+    await waitFor(() => statusOf(gw.url, env.tokens.hoiva, note), (s) => s.status === 'archived');
+    // A client with no asiakkuusasiakirja in Kanta either: refused with the right code.
+    const r3 = await submit(gw.url, env.tokens.hoiva, makeSampleCda({ ...base, hetu: makeHetu(10, 10, 2010, 908), documentId: newDocumentId(DEMO.hoiva.oid), serviceUnit: DEMO.hoiva.unit }));
+    expect(r3.status).to.equal(403);
+    expect((r3.body.error as { code: string }).code).to.equal('RIGHT_NOT_FOUND');
+  });
+
   it('readiness reports config and Redis', async () => {
     const r = await fetch(`${gw.url}/readyz`);
     expect(r.status).to.equal(200);
