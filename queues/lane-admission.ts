@@ -25,6 +25,9 @@ export class LaneAdmission {
   /** Waits for this lane's turn, then runs `add` (which enqueues the lane job). */
   admit(laneKey: string, add: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // After close() nothing pumps this lane any more: a waiter added now would never settle and
+      // would hold the worker's graceful close until it is forced.
+      if (this.closed) return reject(new Error('gateway shutting down'));
       const list = this.waiters.get(laneKey) ?? [];
       list.push({ run: () => add().then(resolve, reject), cancel: reject });
       this.waiters.set(laneKey, list);
