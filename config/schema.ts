@@ -165,6 +165,11 @@ export const QueuesSchema = z.strictObject({
   recordRetentionSeconds: z.number().int().min(60).default(30 * 86_400),
   /** How often a document waiting for its parent version (or the asiakkuusasiakirja it depends on) looks again. */
   dependencyPollMs: z.number().int().min(10).default(250),
+  /**
+   * BullMQ job lock. Signing runs on worker threads, so the event loop renews locks on time; a short
+   * lock means a job orphaned by a crash or a Redis restart is picked up again within about twice this.
+   */
+  lockDurationMs: z.number().int().min(5_000).default(15_000),
   /** Intake admission waiters per unit of tenant weight. */
   intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(16),
   circuitBreaker: z
@@ -206,6 +211,16 @@ export const ConfigSchema = z
     redis: z
       .strictObject({
         url: z.string().default('redis://127.0.0.1:6379'),
+        /** Environment variable holding the Redis password (kept out of the URL and the file). */
+        passwordEnv: z.string().optional(),
+        /** Redis Sentinel: when set, the master is found through the sentinels (url is then ignored). */
+        sentinel: z
+          .strictObject({
+            name: z.string().min(1),
+            sentinels: z.array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).min(1),
+            passwordEnv: z.string().optional(),
+          })
+          .optional(),
         keyPrefix: z.string().regex(/^[a-z0-9-]+$/).default('kgw'),
         /** Allow running on a Redis whose maxmemory-policy evicts keys (never in production). */
         allowEvictingRedis: z.boolean().default(false),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
 import { KantaClient, type SendOutcome } from '../adapters/kanta/kanta-client.ts';
 import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
@@ -19,6 +19,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { AccessPoint, Config } from '../config/schema.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
+import { createRedis } from '../queues/redis-connection.ts';
 import type { DocumentSender, DocumentSigner, OutboundDocument, SendResult } from '../queues/ports.ts';
 import { createApp } from './app.ts';
 import { buildCredentialIndex, type CredentialIndex } from './auth.ts';
@@ -155,9 +156,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
 
   // Two kinds of Redis connection (libs.md): the HTTP path fails fast when Redis is down (503, nothing
   // stored); queue workers wait for Redis to come back (maxRetriesPerRequest: null, BullMQ's rule).
-  const redisUrl = cfg().redis.url;
-  const fast = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: true });
-  const patient = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const fast = createRedis(cfg().redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: true }, env);
+  const patient = createRedis(cfg().redis, { maxRetriesPerRequest: null, lazyConnect: true }, env);
   fast.on('error', (err) => logger.debug('redis (intake) connection error', { error: err.message }));
   patient.on('error', (err) => logger.debug('redis (workers) connection error', { error: err.message }));
   const toClose: Array<() => Promise<unknown>> = [];

@@ -154,7 +154,8 @@ export class Pipeline {
         connection: this.opts.workerConnection,
         prefix: this.opts.prefix,
         concurrency: weight * this.queuesConfig().intakeConcurrencyPerWeight,
-        lockDuration: 60_000,
+        lockDuration: this.queuesConfig().lockDurationMs,
+        stalledInterval: this.queuesConfig().lockDurationMs,
       },
     );
     worker.on('error', (err) => this.opts.events?.onError?.(`intake.${tenant}`, err));
@@ -225,7 +226,8 @@ export class Pipeline {
         prefix: this.opts.prefix,
         // The lane pulls up to a batch of documents at once; sends are bounded separately by sendSlots.
         concurrency: Math.max(cfg.batch.size, cfg.laneConcurrency),
-        lockDuration: 60_000,
+        lockDuration: cfg.lockDurationMs,
+        stalledInterval: cfg.lockDurationMs,
         settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, this.queuesConfig().retry) },
       },
     );
