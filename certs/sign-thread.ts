@@ -48,6 +48,14 @@ port.on('message', (msg: ToThread) => {
     } catch (err) {
       post({ type: 'failed', id: msg.id, error: plain(err) });
     }
+  } else if (msg.type === 'verify') {
+    try {
+      const { now, ...rest } = msg.options;
+      const result = verifyDocumentSignatures(msg.xml, { ...rest, ...(now !== undefined ? { now: new Date(now) } : {}) });
+      post({ type: 'verified', id: msg.id, result });
+    } catch (err) {
+      post({ type: 'failed', id: msg.id, error: plain(err) });
+    }
   } else if (msg.type === 'reload') {
     try {
       store.reload(msg.identities ?? undefined);

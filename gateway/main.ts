@@ -276,7 +276,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           routing,
           verifyIncoming: async (xml) => {
             const pems = trustedCaPems();
-            const r = verifyDocumentSignatures(xml, pems ? { trustedCaPems: pems } : {});
+            // On the pool's threads when there is one: verification must not stall intake.
+            const r = pool ? await pool.verify(xml, pems ? { trustedCaPems: pems } : {}) : verifyDocumentSignatures(xml, pems ? { trustedCaPems: pems } : {});
             return { valid: r.valid, ...(r.reason ? { reason: r.reason } : {}) };
           },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,

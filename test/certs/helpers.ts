@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeSampleCda, type SampleDocumentOptions } from '../../adapters/cda/sample-document.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 
@@ -20,7 +21,8 @@ export function sampleDoc(n = 1, extra: Partial<SampleDocumentOptions> = {}): st
   });
 }
 
-export const SAMPLE_PATH = '/work/shared/samples/asia_S.xml';
+// ../shared beside the checkout (the project's shared material), as on every developer machine and in CI.
+export const SAMPLE_PATH = fileURLToPath(new URL('../../../shared/samples/asia_S.xml', import.meta.url));
 
 /** samples/README.md: whitespace before comments, then comments, then whitespace-only text between tags. */
 export function compactSample(): string {

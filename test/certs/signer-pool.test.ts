@@ -30,6 +30,19 @@ describe('certs/signer-pool', function () {
 
   after(() => pool?.close());
 
+  it('verifies on a worker thread with the same verdicts as verifyDocumentSignatures', async () => {
+    const { signedXml } = await pool.sign('org1', sampleDoc(31));
+    const good = await pool.verify(signedXml, { trustedCaPems: [caPem], expectedSignerOids: [ORG1], requireSystemSignature: true });
+    expect(good.valid, good.reason).to.equal(true);
+    expect(good.chainChecked).to.equal(true);
+    const wrongOrg = await pool.verify(signedXml, { trustedCaPems: [caPem], expectedSignerOids: [ORG2] });
+    expect(wrongOrg.valid).to.equal(false);
+    const tampered = signedXml.replace(/(<text mediaType="application\/xhtml\+xml" representation="B64">)(.)/, (_m, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'));
+    const bad = await pool.verify(tampered, { trustedCaPems: [caPem] });
+    expect(bad.valid).to.equal(false);
+    expect(bad).to.deep.equal(verifyDocumentSignatures(tampered, { trustedCaPems: [caPem] }));
+  });
+
   it('signs in a worker: the output verifies (ours and xmlsec1) and carries a passed self-check', async () => {
     const { signedXml, receipt } = await pool.sign('org2', sampleDoc(20));
     expect(receipt.selfCheck).to.equal('passed');

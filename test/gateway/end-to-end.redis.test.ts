@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createPrivateKey } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { signSystem } from '../../certs/system-signer.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { DEMO, buildDemoEnvironment, newDocumentId, runSamples, sampleSubmissions, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
@@ -162,6 +164,25 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const r3 = await submit(gw.url, env.tokens.hoiva, makeSampleCda({ ...base, hetu: makeHetu(10, 10, 2010, 908), documentId: newDocumentId(DEMO.hoiva.oid), serviceUnit: DEMO.hoiva.unit }));
     expect(r3.status).to.equal(403);
     expect((r3.body.error as { code: string }).code).to.equal('RIGHT_NOT_FOUND');
+  });
+
+  it('verifies signatures a tenant already applied: valid ones pass (and are kept), a tampered one is refused', async () => {
+    const key = createPrivateKey(readFileSync(env.pki.signing[DEMO.perhe.oid]!.keyFile));
+    const certificatePem = readFileSync(env.pki.signing[DEMO.perhe.oid]!.certFile, 'utf8');
+    const docId = newDocumentId(DEMO.perhe.oid);
+    const { signedXml } = signSystem(providerDoc({ documentId: docId }), { privateKey: key, certificatePem });
+    const ok = await submit(gw.url, env.tokens.perhe, signedXml);
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(202);
+    await waitFor(() => statusOf(gw.url, env.tokens.perhe, docId), (st) => st.status === 'archived');
+    const archived = env.double.archivedDocument(docId)!.toString('utf8');
+    expect(archived.match(/<hl7fi:signature /g) ?? archived.match(/signatureDescription code="3"/g)).to.have.length(2);
+    const other = newDocumentId(DEMO.perhe.oid);
+    const original = signSystem(providerDoc({ documentId: other }), { privateKey: key, certificatePem }).signedXml;
+    const tampered = original.replace(/(<text mediaType="application\/xhtml\+xml" representation="B64">)(.)/, (_m, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'));
+    expect(tampered).to.not.equal(original);
+    const bad = await submit(gw.url, env.tokens.perhe, tampered);
+    expect(bad.status).to.equal(400);
+    expect((bad.body.error as { code: string }).code).to.equal('INTAKE_INVALID_SIGNATURE');
   });
 
   it('readiness reports config and Redis', async () => {
