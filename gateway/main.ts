@@ -11,7 +11,7 @@ import { KantaClient, type SendOutcome } from '../adapters/kanta/kanta-client.ts
 import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import { loadCredential } from '../certs/credential.ts';
 import { expirySamples, expiryWarnings } from '../certs/expiry.ts';
-import { SigningKeyStore } from '../certs/keystore.ts';
+import { SigningKeyStore, reportFor } from '../certs/keystore.ts';
 import { SignerPool } from '../certs/signer-pool.ts';
 import { verifyDocumentSignatures } from '../certs/verify.ts';
 import { ConfigHolder, type ReloadResult } from '../config/config-holder.ts';
@@ -242,7 +242,17 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
 
     const checkCertificates = () => {
-      const rows = keyStore.list();
+      const now = new Date();
+      const rows = keyStore.list(now);
+      // The access points' TLS client certificates expire too (DVV palvelinvarmenne, at most a year).
+      for (const ap of cfg().kanta.accessPoints) {
+        if (!ap.tls?.client) continue;
+        try {
+          rows.push(reportFor(ap.id, 'tls-client', loadCredential(ap.tls.client, env), now, true));
+        } catch (err) {
+          logger.error('access point certificate cannot be read', { accessPoint: ap.id, error: (err as Error).message });
+        }
+      }
       for (const s of expirySamples(rows)) metrics.certificateExpirySeconds.set({ identity: s.identityId, usage: s.usage }, s.secondsToExpiry);
       for (const w of expiryWarnings(rows)) logger.warn('certificate expires soon', { identity: w.identityId, usage: w.usage, daysLeft: Math.floor(w.secondsToExpiry / 86_400), thresholdDays: w.thresholdDays });
     };
