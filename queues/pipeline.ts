@@ -25,6 +25,7 @@ import {
   type LaneRef,
 } from './topology.ts';
 import { DelayedError } from 'bullmq';
+import { GatewayError } from '../gateway/errors.ts';
 
 export interface PipelineEvents {
   onFinished?(event: FinishedEvent): void;
@@ -324,13 +325,18 @@ export class Pipeline {
   async rerun(filter: RerunFilter, by: string): Promise<{ rerun: Array<{ tenant: string; documentId: string; run: number; previousCode?: string }> }> {
     const out: Array<{ tenant: string; documentId: string; run: number; previousCode?: string }> = [];
     const limit = filter.limit ?? 1000;
+    // Compared as instants: the bounds may carry an offset or no milliseconds, so string order lies.
+    const fromMs = filter.from ? Date.parse(filter.from) : undefined;
+    const toMs = filter.to ? Date.parse(filter.to) : undefined;
+    // An unreadable bound must not silently widen the selection to every parked document.
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new GatewayError('REQUEST_INVALID', 'from and to must be ISO date-times');
     const selected: DocumentRecord[] = [];
     for await (const rec of this.opts.store.scan(filter.tenant ? { tenant: filter.tenant } : {})) {
       if (rec.status !== 'parked') continue;
       if (filter.code && rec.code !== filter.code) continue;
       if (filter.controller && rec.controller !== filter.controller) continue;
-      if (filter.from && rec.acceptedAt < filter.from) continue;
-      if (filter.to && rec.acceptedAt > filter.to) continue;
+      if (fromMs !== undefined && Date.parse(rec.acceptedAt) < fromMs) continue;
+      if (toMs !== undefined && Date.parse(rec.acceptedAt) > toMs) continue;
       selected.push(rec);
       if (selected.length >= limit) break;
     }
