@@ -185,6 +185,40 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     expect((bad.body.error as { code: string }).code).to.equal('INTAKE_INVALID_SIGNATURE');
   });
 
+  it('closes a right with a new version of the asiakkuusasiakirja: a provider note dated after the end date is refused', async () => {
+    const client = makeHetu(3, 4, 2014, 909);
+    const v1 = newDocumentId(DEMO.region.oid);
+    const v2 = newDocumentId(DEMO.region.oid);
+    const base = { custodian: DEMO.region.oid, serviceUnit: DEMO.region.unit, hetu: client, functionCode: DEMO.serviceTask, documentGroup: '1' };
+    expect((await submit(gw.url, env.tokens.region, makeSampleCda({ ...base, documentId: v1, rights: { [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01' }] } }))).status).to.equal(202);
+    const closing = makeSampleCda({ ...base, documentId: v2, setId: v1, versionNumber: 2, parent: { id: v1, setId: v1, versionNumber: 1 }, rights: { [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01', end: '2026-09-30' }] } });
+    expect((await submit(gw.url, env.tokens.region, closing, 'version')).status).to.equal(202);
+    const note = (date: string) => makeSampleCda({ ...base, documentGroup: '5', documentId: newDocumentId(DEMO.hoiva.oid), serviceUnit: DEMO.hoiva.unit, effectiveTime: date });
+    const inside = await submit(gw.url, env.tokens.hoiva, note('20260930235900+0300'));
+    expect(inside.status, 'last valid day (Finnish time)').to.equal(202);
+    const after = await submit(gw.url, env.tokens.hoiva, note('20261001000100+0300'));
+    expect(after.status).to.equal(403);
+    expect(after.body.error).to.include({ code: 'RIGHT_DATE_OUTSIDE' });
+    // The provider's note waits for the version that holds its right, then reaches the archive.
+    await waitFor(() => statusOf(gw.url, env.tokens.hoiva, String(inside.body.documentId)), (s) => s.status === 'archived');
+    expect((await statusOf(gw.url, env.tokens.region, v2)).status).to.equal('archived');
+  });
+
+  it('voids a document (mitätöinti) and the archive refuses any later version of the voided set', async () => {
+    const v1 = newDocumentId(DEMO.perhe.oid);
+    const voiding = newDocumentId(DEMO.perhe.oid);
+    expect((await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: v1 }))).status).to.equal(202);
+    const r = await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: voiding, setId: v1, versionNumber: 2, parent: { id: v1, setId: v1, versionNumber: 1 } }), 'void');
+    expect(r.status).to.equal(202);
+    expect((await waitFor(() => statusOf(gw.url, env.tokens.perhe, voiding), (s) => s.status === 'archived')).status).to.equal('archived');
+    expect(env.double.inspect().archived.find((a) => a.documentId === voiding)).to.include({ operation: 'void' });
+    const later = newDocumentId(DEMO.perhe.oid);
+    expect((await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: later, setId: v1, versionNumber: 3, parent: { id: voiding, setId: v1, versionNumber: 2 } }), 'version')).status).to.equal(202);
+    const st = await waitFor(() => statusOf(gw.url, env.tokens.perhe, later), (s) => s.status === 'parked' || s.status === 'rejected');
+    expect(['parked', 'rejected']).to.include(st.status);
+    expect(st.code).to.be.a('string').and.not.equal('');
+  });
+
   it('readiness reports config and Redis', async () => {
     const r = await fetch(`${gw.url}/readyz`);
     expect(r.status).to.equal(200);
