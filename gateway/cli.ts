@@ -125,12 +125,30 @@ async function ops(args: string[], out: Out): Promise<number> {
       out.stderr(USAGE);
       return 2;
   }
-  const res = await fetch(new URL(path, url), {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
-  });
-  out.stdout(`${JSON.stringify(await res.json(), null, 2)}\n`);
+  // An unreachable gateway or a proxy's HTML error page is an operator-facing failure with a
+  // reason, not a stack trace.
+  const endpoint = new URL(path, url);
+  let res: Response;
+  try {
+    res = await fetch(endpoint, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    out.stderr(`kanta-gateway ops: cannot reach ${endpoint.href}: ${cause?.code ?? cause?.message ?? (err as Error).message}\n`);
+    return 1;
+  }
+  const text = await res.text();
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    out.stderr(`kanta-gateway ops: ${endpoint.href} answered HTTP ${res.status} with a body that is not JSON\n`);
+    return 1;
+  }
+  out.stdout(`${JSON.stringify(answer, null, 2)}\n`);
   return res.ok ? 0 : 1;
 }
 
