@@ -56,7 +56,9 @@ export class ConfigHolder {
       this.lastError = undefined;
       return { ok: true, version: next.version, changed };
     } catch (err) {
+      // Without a previous version the refused one must not stay behind as if it were in force.
       if (previous) this.set(previous);
+      else this.loaded = undefined;
       this.lastError = (err as Error).message;
       return { ok: false, error: err as Error, keptVersion: previous?.version };
     }
