@@ -226,6 +226,17 @@ describe('config/config-holder', () => {
     expect(seen).to.have.length(2);
   });
 
+  it('stays not ready when a listener refuses the very first configuration', () => {
+    const holder = new ConfigHolder(write('first-refused.yaml', base()), {});
+    holder.onChange(() => {
+      throw new Error('signing key does not open');
+    });
+    const r = holder.reload();
+    expect(r.ok).to.equal(false);
+    expect(holder.ready).to.equal(false);
+    expect(holder.lastReloadError).to.equal('signing key does not open');
+  });
+
   it('keeps the previous version when a listener refuses the new one', () => {
     const file = write('refuse.yaml', base());
     const holder = new ConfigHolder(file, {});
