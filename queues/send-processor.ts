@@ -116,6 +116,13 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
     result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation as DocumentOperation, usage: rec.usage }));
   } catch (err) {
     breaker.releaseProbe();
+    // A coded, permanent error from building the message (e.g. a version without its RPLC parent,
+    // an unknown access point) will not heal by retrying: park the document with its code.
+    const code = errorCodeOf(err);
+    if (code && !ERROR_CATALOGUE[code].retryable) {
+      await finish('parked', code, (err as Error).message);
+      throw new UnrecoverableError(code);
+    }
     throw err;
   }
   deps.onSend?.(rec.accessPoint, result);
