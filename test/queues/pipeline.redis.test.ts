@@ -180,6 +180,16 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     expect(await store.openCount()).to.equal(0);
   });
 
+  it('treats a duplicate enqueue of the same run as a no-op', async () => {
+    pipeline = await start();
+    const rec = await create();
+    await Promise.all([pipeline.enqueue(rec), pipeline.enqueue(rec), pipeline.enqueue(rec)]);
+    expect((await waitFor(rec)).status).to.equal('archived');
+    await sleep(200);
+    expect(sender.callsFor(rec.documentId)).to.equal(1);
+    expect((await statuses(rec)).filter((s) => s === 'sending')).to.have.length(1);
+  });
+
   it('retries a transient answer with backoff, counting attempts, then archives', async () => {
     pipeline = await start();
     const rec = await create();
@@ -294,7 +304,8 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   });
 
   it('opens the circuit after repeated transport failures; later documents wait without spending attempts', async () => {
-    pipeline = await start();
+    // A long open period keeps the "nothing sent while open" window safe on a loaded machine.
+    pipeline = await start({ queues: { circuitBreaker: { failureThreshold: 3, openMs: 1_000 } } });
     sender.global = Array.from({ length: 3 }, () => ({ action: 'retry' as const, code: 'KANTA_CONNECTION', transportFailure: true }));
     const early = await Promise.all([submit(0), submit(1), submit(0)]);
     const deadline = Date.now() + 5_000;
@@ -303,7 +314,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     const callsWhenOpened = sender.calls.length;
     expect(callsWhenOpened).to.equal(3);
     const late = await submit(1);
-    await sleep(200); // less than openMs (400)
+    await sleep(200); // well inside openMs
     expect(sender.calls.length, 'nothing sent while open').to.equal(3);
     const waiting = (await store.get('t1', late.documentId))!;
     expect(waiting.attempts).to.equal(0);
