@@ -32,10 +32,14 @@ export class CircuitBreaker {
     return { pass: false, retryAtMs: Math.max(this.openUntil, nowMs + Math.min(1_000, this.opts.openMs)) };
   }
 
+  /**
+   * A success closes a half-open circuit (the probe came through). While open, a late success of a
+   * request sent before the circuit opened proves nothing about now, so the circuit stays open.
+   */
   onSuccess(): void {
     this.consecutiveFailures = 0;
     this.probeInFlight = false;
-    if (this.state !== 'closed') this.transition('closed');
+    if (this.state === 'half-open') this.transition('closed');
   }
 
   onFailure(nowMs = Date.now(), retryAfterMs?: number): void {

@@ -69,6 +69,15 @@ describe('queues/circuit-breaker', () => {
     expect(changes).to.deep.equal(['open', 'half-open', 'closed']);
   });
 
+  it('stays open on a late success of a request sent before it opened', () => {
+    const { b, changes } = breaker(1, 1_000);
+    b.onFailure(T0);
+    b.onSuccess();
+    expect(b.current).to.equal('open');
+    expect(b.admit(T0 + 10).pass).to.equal(false);
+    expect(changes).to.deep.equal(['open']);
+  });
+
   it('a probe failure re-opens at once (below the threshold) for another open period', () => {
     const { b, changes } = breaker(5, 1_000);
     for (let i = 0; i < 5; i++) b.onFailure(T0);

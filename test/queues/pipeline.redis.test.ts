@@ -474,4 +474,19 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     expect(await waitFor(rec)).to.include({ status: 'parked', code: 'SIGN_SELF_CHECK_FAILED' });
     expect(sender.calls).to.deep.equal([]);
   });
+
+  it('parks at once, with its code, a document whose message cannot be built (permanent coded error from the sender)', async () => {
+    let calls = 0;
+    const broken: DocumentSender = {
+      send: async () => {
+        calls += 1;
+        throw new GatewayError('INTAKE_MISSING_FIELD', 'A version needs relatedDocument typeCode="RPLC"');
+      },
+    };
+    const loaded = validateConfig({ ...rawConfig(), redis: { url: server.url, keyPrefix: prefix } } as Record<string, unknown>, 'test', '/');
+    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer, sender: broken, config: () => loaded.config });
+    const rec = await submit(0);
+    expect(await waitFor(rec)).to.include({ status: 'parked', code: 'INTAKE_MISSING_FIELD' });
+    expect(calls).to.equal(1);
+  });
 });
