@@ -47,7 +47,8 @@ export function intakeJobOptions(cfg: QueuesConfig): JobsOptions {
     // Admission only waits (DelayedError) or fails on a Redis hiccup: retry it forever, calmly.
     attempts: 1_000_000,
     backoff: { type: 'fixed', delay: 1_000 },
-    removeOnComplete: { age: cfg.removeOnComplete.age, count: cfg.removeOnComplete.count },
+    // An admitted intake job has served its purpose: the lane job and the record carry the story.
+    removeOnComplete: true,
     removeOnFail: { age: cfg.removeOnFail.age, count: cfg.removeOnFail.count },
   };
 }
