@@ -86,6 +86,9 @@ export const ERROR_CATALOGUE = {
   QUEUE_PAYLOAD_MISSING: { status: 500, retryable: false, message: 'The stored document bytes are missing' },
   QUEUE_REDIS_EVICTING: { status: 500, retryable: false, message: 'Redis maxmemory-policy evicts keys; refusing to run' },
 
+  // --- usage log (käyttöloki)
+  AUDIT_APPEND_CONTENDED: { status: 503, retryable: true, message: 'The usage log entry could not be chained: other gateway processes kept appending first' },
+
   // --- status and ops API
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
   REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },
