@@ -118,6 +118,8 @@ export const AccessPointSchema = z.strictObject({
   connectTimeoutMs: z.number().int().positive().default(5_000),
   responseTimeoutMs: z.number().int().positive().default(30_000),
   maxConnections: z.number().int().positive().default(8),
+  /** Requests per second this gateway process sends to the access point at most (agreed with Kanta). */
+  maxRequestsPerSecond: z.number().positive().optional(),
 });
 
 /** Codes the public material leaves open (kanta.md "Open questions"): configurable, defaults documented in docs/kanta-binding.md. */

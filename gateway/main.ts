@@ -19,6 +19,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { AccessPoint, Config } from '../config/schema.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
+import { TokenBucket } from '../queues/rate-limiter.ts';
 import { createRedis } from '../queues/redis-connection.ts';
 import type { DocumentSender, DocumentSigner, OutboundDocument, SendResult } from '../queues/ports.ts';
 import { createApp } from './app.ts';
@@ -102,12 +103,14 @@ function toSendResult(o: SendOutcome): SendResult {
 /** One Kanta client per access point; rebuilt when the configuration changes. */
 class KantaSenders implements DocumentSender {
   private clients = new Map<string, KantaClient>();
+  private limits = new Map<string, TokenBucket>();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   rebuild(config: Config): void {
     const next = new Map<string, KantaClient>();
     for (const ap of config.kanta.accessPoints) next.set(ap.id, this.clientFor(ap, config));
+    this.limits = new Map(config.kanta.accessPoints.filter((ap) => ap.maxRequestsPerSecond).map((ap) => [ap.id, new TokenBucket(ap.maxRequestsPerSecond!)]));
     const old = this.clients;
     this.clients = next;
     for (const c of old.values()) void c.close();
@@ -129,12 +132,14 @@ class KantaSenders implements DocumentSender {
     if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${accessPointId} is not configured`);
     // The frame repeats header metadata of the CDA (kanta.md §1.1): read it from the signed bytes.
     const metadata = readDocumentMetadata(parseXmlSafely(doc.signedCda.toString('utf8')));
+    await this.limits.get(accessPointId)?.take();
     return toSendResult(await client.send({ ...doc, metadata }));
   }
 
   async queryClientRelationship(args: Parameters<ClientRelationshipLookup>[0]): ReturnType<ClientRelationshipLookup> {
     const client = this.clients.get(args.accessPoint);
     if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${args.accessPoint} is not configured`);
+    await this.limits.get(args.accessPoint)?.take();
     return client.queryClientRelationship({ organizer: args.organizer, client: args.client, askingUnit: args.askingUnit });
   }
 
