@@ -205,6 +205,11 @@ export const SignerSchema = z.strictObject({
   selfCheck: z.boolean().default(true),
   /** CA bundle that tenant-applied signatures must chain to (verification of incoming signatures). */
   trustedCaFile: FileRef.optional(),
+  /**
+   * Whose certificate a signature already in an incoming document must carry (subject serialNumber):
+   * 'any' valid signer, the document's 'custodian', or one of the 'tenant' organisations.
+   */
+  incomingSigner: z.enum(['any', 'custodian', 'tenant']).default('any'),
 });
 
 export const ConfigSchema = z

@@ -289,10 +289,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           store: intakeStore,
           enqueue: (r) => pipeline.enqueue(r),
           routing,
-          verifyIncoming: async (xml) => {
+          verifyIncoming: async (xml, meta, tenant) => {
             const pems = trustedCaPems();
+            const rule = cfg().signer.incomingSigner;
+            const expectedSignerOids = rule === 'custodian' ? [meta.custodian] : rule === 'tenant' ? tenant.actsFor.map((a) => a.organisation) : undefined;
+            const opts = { ...(pems ? { trustedCaPems: pems } : {}), ...(expectedSignerOids ? { expectedSignerOids } : {}) };
             // On the pool's threads when there is one: verification must not stall intake.
-            const r = pool ? await pool.verify(xml, pems ? { trustedCaPems: pems } : {}) : verifyDocumentSignatures(xml, pems ? { trustedCaPems: pems } : {});
+            const r = pool ? await pool.verify(xml, opts) : verifyDocumentSignatures(xml, opts);
             return { valid: r.valid, ...(r.reason ? { reason: r.reason } : {}) };
           },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,

@@ -26,7 +26,7 @@ export interface RoutingPort {
 }
 
 export interface IncomingSignatureCheck {
-  (xml: string, meta: DocumentMetadata): Promise<{ valid: boolean; reason?: string }>;
+  (xml: string, meta: DocumentMetadata, tenant: Tenant): Promise<{ valid: boolean; reason?: string }>;
 }
 
 export interface IntakeDeps {
@@ -103,7 +103,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
       }
 
       if (meta.signatures.length > 0 && deps.verifyIncoming) {
-        const check = await deps.verifyIncoming(xml, meta);
+        const check = await deps.verifyIncoming(xml, meta, tenant);
         if (!check.valid) throw new GatewayError('INTAKE_INVALID_SIGNATURE', undefined, { details: { reason: check.reason ?? 'invalid' } });
       }
 

@@ -38,7 +38,13 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
 
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-e2e-'));
-    env = await buildDemoEnvironment({ dir, override: (c) => void (c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 }) });
+    env = await buildDemoEnvironment({
+      dir,
+      override: (c) => {
+        c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 };
+        c.signer = { ...c.signer, incomingSigner: 'tenant' };
+      },
+    });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
   });
   after(async () => {
@@ -183,6 +189,12 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const bad = await submit(gw.url, env.tokens.perhe, tampered);
     expect(bad.status).to.equal(400);
     expect((bad.body.error as { code: string }).code).to.equal('INTAKE_INVALID_SIGNATURE');
+    // signer.incomingSigner: 'tenant' — a valid signature by another organisation's certificate is refused too.
+    const regionKey = createPrivateKey(readFileSync(env.pki.signing[DEMO.region.oid]!.keyFile));
+    const regionCert = readFileSync(env.pki.signing[DEMO.region.oid]!.certFile, 'utf8');
+    const foreign = await submit(gw.url, env.tokens.perhe, signSystem(providerDoc({ documentId: newDocumentId(DEMO.perhe.oid) }), { privateKey: regionKey, certificatePem: regionCert }).signedXml);
+    expect(foreign.status).to.equal(400);
+    expect((foreign.body.error as { code: string }).code).to.equal('INTAKE_INVALID_SIGNATURE');
   });
 
   it('closes a right with a new version of the asiakkuusasiakirja: a provider note dated after the end date is refused', async () => {
