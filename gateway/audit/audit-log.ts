@@ -1,0 +1,374 @@
+// The usage log (käyttöloki, luovutusloki): one hash chain per organisation in Redis, so an
+// organisation can answer a client's request for the log of its data (asiakastietolaki 703/2023 §11)
+// with an export anyone can verify (verify-chain.ts). Clients appear only as the HMAC pseudonym of
+// gateway/routing/client-key.ts; a hetu or document content never reaches the log.
+//
+// Chaining across processes: Redis Lua has no SHA-256, so Node computes the digest and a Lua script
+// appends only if the chain head still is the `prev` the digest was computed over; otherwise it returns
+// the current head and Node retries. Within one process appends to one chain are queued, so only other
+// processes can make an append lose; the retry count is bounded.
+import type { Redis } from 'ioredis';
+import { GatewayError } from '../errors.ts';
+import { clientKey } from '../routing/client-key.ts';
+import { canonicalJson, genesisDigest, recordDigest } from './verify-chain.ts';
+
+export const AUDIT_ACTIONS = [
+  'intake-accepted',
+  'intake-refused',
+  'status-read',
+  'archived',
+  'parked',
+  'rejected',
+  'rerun',
+  'right-set',
+  'right-learned',
+  'right-read',
+  'ops',
+  'audit-exported',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditActor {
+  kind: 'tenant' | 'ops' | 'system';
+  id: string;
+}
+
+export type AuditDetails = Record<string, string | number | boolean>;
+
+export interface AuditEvent {
+  /** The controller whose registry the data belongs to (rekisterinpitäjä); owner of the primary chain. */
+  organisation: string;
+  /**
+   * The organisation the acting tenant acted for, when it is another one (a provider writing into an
+   * organizer's registry): the same event is then written into its chain too, so both parties can
+   * answer a client's request.
+   */
+  actingOrganisation?: string;
+  action: AuditAction;
+  actor: AuditActor;
+  documentId?: string;
+  /** The client; stored only as its pseudonym. */
+  client?: { root: string; extension?: string };
+  code?: string;
+  details?: AuditDetails;
+}
+
+export interface AuditRecord {
+  seq: number;
+  /** ISO 8601, UTC, milliseconds; never earlier than the previous record's (see append). */
+  at: string;
+  /** Owner of the chain this record is in. */
+  organisation: string;
+  action: AuditAction;
+  actor: AuditActor;
+  /** In the acting organisation's copy: the controller whose chain holds the primary record. */
+  controller?: string;
+  /** In the controller's record: the organisation the tenant acted for, when it differs. */
+  actingOrganisation?: string;
+  documentId?: string;
+  clientKey?: string;
+  code?: string;
+  details?: AuditDetails;
+  prev: string;
+  digest: string;
+}
+
+export interface AuditRange {
+  /** Inclusive lower bound on `at` (ISO 8601 with offset). */
+  from?: string;
+  /** Inclusive upper bound on `at`. */
+  to?: string;
+  /** Only this client's entries, plus every entry about a document that one of them names. */
+  client?: { root: string; extension?: string };
+  /** Stop after this seq, e.g. the head announced to the reader before the export began. */
+  upToSeq?: number;
+}
+
+export interface AuditLogOptions {
+  /** Redis key prefix of the deployment (config redis.keyPrefix). */
+  prefix: string;
+  /** The same secret as the right store's pseudonyms, so one client has one key across the gateway. */
+  clientKeySecret: string;
+  now?: () => Date;
+  /**
+   * Conditional appends tried before giving up with AUDIT_APPEND_CONTENDED.
+   * @defaultValue 64
+   */
+  maxAttempts?: number;
+  /**
+   * Records read per Redis round trip while exporting.
+   * @defaultValue 500
+   */
+  pageSize?: number;
+}
+
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+const ACTOR_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+const CODE = /^[A-Za-z0-9._:-]{1,64}$/;
+const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const MAX_DETAILS = 32;
+const MAX_DETAIL_CHARS = 512;
+// Free text (details) uses the logger's mask: letters and digits bound a hetu, so a UUID such as
+// "12345678-1234-…" is not taken for one. Identifiers (actor id, code) are short and refused on any
+// hetu-shaped run, even glued to other characters ("X120812A9520").
+const HETU_IN_TEXT = /(?<![0-9A-Za-z])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Za-z])/;
+const HETU_IN_IDENTIFIER = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]/;
+const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+const ACTOR_KINDS: ReadonlySet<string> = new Set(['tenant', 'ops', 'system']);
+
+// KEYS: stream, head hash. ARGV: prev digest expected, new seq, new digest, stream id, record, at ms, genesis.
+// Appends only when the head is the one the record was chained to; else answers the current head.
+const APPEND_SCRIPT = `
+local head = redis.call('HMGET', KEYS[2], 'seq', 'digest', 'at')
+local seq = tonumber(head[1] or '0')
+local digest = head[2] or ARGV[7]
+if digest ~= ARGV[1] or seq + 1 ~= tonumber(ARGV[2]) then
+  return {0, tostring(seq), digest, head[3] or '0'}
+end
+redis.call('XADD', KEYS[1], ARGV[4], 'r', ARGV[5])
+redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'digest', ARGV[3], 'at', ARGV[6])
+return {1}
+`;
+
+interface Head {
+  seq: number;
+  digest: string;
+  atMs: number;
+}
+
+type RecordBody = Omit<AuditRecord, 'seq' | 'at' | 'organisation' | 'prev' | 'digest'>;
+
+interface AuditScripts {
+  kgwAuditAppend(stream: string, head: string, ...argv: string[]): Promise<[number, string?, string?, string?]>;
+}
+
+function invalid(message: string): GatewayError {
+  return new GatewayError('REQUEST_INVALID', message);
+}
+
+function checkOrganisation(oid: unknown, field: string): string {
+  if (typeof oid !== 'string' || !OID.test(oid) || oid.length > 128) throw invalid(`audit event: ${field} must be an organisation OID`);
+  return oid;
+}
+
+// Messages name the field, never the value: a rejected value may be a hetu.
+function checkText(value: unknown, pattern: RegExp, field: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw invalid(`audit event: ${field} is malformed`);
+  if (HETU_IN_IDENTIFIER.test(value)) throw invalid(`audit event: ${field} looks like a personal identity code`);
+  return value;
+}
+
+function checkDetails(details: unknown): AuditDetails {
+  if (!details || typeof details !== 'object' || Array.isArray(details)) throw invalid('audit event: details must be an object');
+  const entries = Object.entries(details);
+  if (entries.length > MAX_DETAILS) throw invalid(`audit event: at most ${MAX_DETAILS} details`);
+  const out: AuditDetails = {};
+  for (const [k, v] of entries) {
+    if (!DETAIL_KEY.test(k)) throw invalid('audit event: a details key is malformed');
+    if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+    else if (typeof v === 'string') {
+      if (v.length > MAX_DETAIL_CHARS) throw invalid(`audit event: details.${k} is longer than ${MAX_DETAIL_CHARS} characters`);
+      if (HETU_IN_TEXT.test(v)) throw invalid(`audit event: details.${k} looks like a personal identity code`);
+      out[k] = v;
+    } else throw invalid(`audit event: details.${k} must be a string, finite number or boolean`);
+  }
+  return out;
+}
+
+/** Checks the bounds of a range (REQUEST_INVALID naming the field) and returns them in epoch ms. */
+export function checkAuditRange(range: AuditRange): { fromMs?: number; toMs?: number } {
+  const fromMs = parseBound(range.from, 'from');
+  const toMs = parseBound(range.to, 'to');
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw invalid('from is after to');
+  if (range.upToSeq !== undefined && (!Number.isSafeInteger(range.upToSeq) || range.upToSeq < 0)) throw invalid('upToSeq must be a non-negative integer');
+  return { ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
+}
+
+function parseBound(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  // An offset is required: a bound without one would be read in the server's zone.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) throw invalid(`${field} must be an ISO 8601 date-time with offset`);
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalid(`${field} is not a valid date-time`);
+  return ms;
+}
+
+export class AuditLog {
+  private readonly now: () => Date;
+  private readonly maxAttempts: number;
+  private readonly pageSize: number;
+  /** Last head this process saw per chain; a stale one only costs one lost conditional append. */
+  private readonly heads = new Map<string, Head>();
+  /** Tail of the in-process append queue per chain. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private lost = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: AuditLogOptions,
+  ) {
+    if (!opts.prefix) throw new GatewayError('CONFIG_INVALID', 'AuditLog needs a key prefix');
+    if (!opts.clientKeySecret) throw new GatewayError('CONFIG_INVALID', 'AuditLog needs the client key secret');
+    this.now = opts.now ?? (() => new Date());
+    this.maxAttempts = opts.maxAttempts ?? 64;
+    this.pageSize = opts.pageSize ?? 500;
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new GatewayError('CONFIG_INVALID', 'AuditLog maxAttempts must be a positive integer');
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new GatewayError('CONFIG_INVALID', 'AuditLog pageSize must be a positive integer');
+    if (!(redis as unknown as Partial<AuditScripts>).kgwAuditAppend) redis.defineCommand('kgwAuditAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
+  }
+
+  /** Conditional appends this instance lost to another process since it started (a contention gauge). */
+  get conflicts(): number {
+    return this.lost;
+  }
+
+  private streamKey(org: string): string {
+    return `${this.opts.prefix}:audit:${org}`;
+  }
+
+  private headKey(org: string): string {
+    return `${this.opts.prefix}:audit:${org}:head`;
+  }
+
+  /** The pseudonym the log stores for a client (same function and secret as the right store). */
+  clientKeyOf(client: { root: string; extension?: string }): string {
+    return clientKey(client, this.opts.clientKeySecret);
+  }
+
+  /**
+   * Appends the event to the controller's chain and, when the tenant acted for another organisation,
+   * to that one's chain too. Returns the controller's record. The two appends are not one transaction:
+   * a failure of the second is thrown after the first has been written.
+   */
+  async append(e: AuditEvent): Promise<AuditRecord> {
+    if (!e || typeof e !== 'object') throw invalid('audit event must be an object');
+    const org = checkOrganisation(e.organisation, 'organisation');
+    const acting = e.actingOrganisation === undefined ? undefined : checkOrganisation(e.actingOrganisation, 'actingOrganisation');
+    if (typeof e.action !== 'string' || !ACTIONS.has(e.action)) throw invalid('audit event: unknown action');
+    if (!e.actor || typeof e.actor !== 'object' || !ACTOR_KINDS.has(e.actor.kind)) throw invalid('audit event: actor.kind must be tenant, ops or system');
+    const body: RecordBody = {
+      action: e.action,
+      actor: { kind: e.actor.kind, id: checkText(e.actor.id, ACTOR_ID, 'actor.id') },
+      ...(e.documentId !== undefined ? { documentId: checkOrganisation(e.documentId, 'documentId') } : {}),
+      ...(e.client !== undefined ? { clientKey: this.clientKeyOf(e.client) } : {}),
+      ...(e.code !== undefined ? { code: checkText(e.code, CODE, 'code') } : {}),
+      ...(e.details !== undefined ? { details: checkDetails(e.details) } : {}),
+    };
+    const twoParties = acting !== undefined && acting !== org;
+    const primary = await this.appendTo(org, twoParties ? { ...body, actingOrganisation: acting } : body);
+    if (twoParties) await this.appendTo(acting, { ...body, controller: org });
+    return primary;
+  }
+
+  private appendTo(org: string, body: RecordBody): Promise<AuditRecord> {
+    const previous = this.tails.get(org) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.appendConditionally(org, body));
+    this.tails.set(org, next);
+    // Drop the queue entry once idle, so the map holds only chains with appends in flight.
+    void next.catch(() => {}).then(() => {
+      if (this.tails.get(org) === next) this.tails.delete(org);
+    });
+    return next;
+  }
+
+  private async appendConditionally(org: string, body: RecordBody): Promise<AuditRecord> {
+    const genesis = genesisDigest(org);
+    let head = this.heads.get(org) ?? (await this.readHead(org)) ?? { seq: 0, digest: genesis, atMs: 0 };
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      // Time never runs backwards inside a chain (clock skew between processes is clamped), so a
+      // time range is one contiguous slice of the stream and the stream id can carry the time.
+      const atMs = Math.max(this.now().getTime(), head.atMs);
+      const unsigned = { seq: head.seq + 1, at: new Date(atMs).toISOString(), organisation: org, ...body, prev: head.digest };
+      const record = { ...unsigned, digest: recordDigest(unsigned) } as AuditRecord;
+      const reply = await this.redisCall(() =>
+        (this.redis as unknown as AuditScripts).kgwAuditAppend(
+          this.streamKey(org),
+          this.headKey(org),
+          head.digest,
+          String(record.seq),
+          record.digest,
+          `${atMs}-${record.seq}`,
+          canonicalJson(record),
+          String(atMs),
+          genesis,
+        ),
+      );
+      if (reply[0] === 1) {
+        this.heads.set(org, { seq: record.seq, digest: record.digest, atMs });
+        return record;
+      }
+      this.lost += 1;
+      head = { seq: Number(reply[1]), digest: String(reply[2]), atMs: Number(reply[3]) };
+      this.heads.set(org, head);
+      // Another process appended in between: retry at once, then with a little jitter so two
+      // processes in lock-step stop colliding.
+      if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt)));
+    }
+    throw new GatewayError('AUDIT_APPEND_CONTENDED', undefined, { details: { organisation: org, attempts: this.maxAttempts } });
+  }
+
+  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+    }
+  }
+
+  private async readHead(org: string): Promise<Head | undefined> {
+    const [seq, digest, at] = await this.redisCall(() => this.redis.hmget(this.headKey(org), 'seq', 'digest', 'at'));
+    if (seq == null || digest == null) return undefined;
+    return { seq: Number(seq), digest, atMs: Number(at ?? 0) };
+  }
+
+  /** The chain's last seq and digest, or undefined when the organisation has no log yet. */
+  async head(organisation: string): Promise<{ seq: number; digest: string } | undefined> {
+    const h = await this.readHead(checkOrganisation(organisation, 'organisation'));
+    return h ? { seq: h.seq, digest: h.digest } : undefined;
+  }
+
+  /**
+   * Streams the chain in seq order, up to the head as it was when the export started (appends during
+   * the export are not included, so the output is finite and its last line can be compared with head()).
+   */
+  async *export(organisation: string, range: AuditRange = {}): AsyncGenerator<AuditRecord> {
+    const org = checkOrganisation(organisation, 'organisation');
+    const { fromMs, toMs } = checkAuditRange(range);
+    const wantedKey = range.client ? this.clientKeyOf(range.client) : undefined;
+    const head = await this.readHead(org);
+    if (!head) return;
+    const headId = `${head.atMs}-${head.seq}`;
+
+    let documents: Set<string> | undefined;
+    if (wantedKey) {
+      // Entries written by the queue (archived, parked, ...) name the document, not the client: collect
+      // the client's documents from the whole chain first, whatever the range.
+      documents = new Set();
+      for await (const r of this.scan(org, '-', headId)) if (r.clientKey === wantedKey && r.documentId) documents.add(r.documentId);
+    }
+    const start = fromMs === undefined ? '-' : String(fromMs);
+    const end = toMs === undefined || toMs >= head.atMs ? headId : String(toMs);
+    if (fromMs !== undefined && fromMs > head.atMs) return;
+    for await (const r of this.scan(org, start, end)) {
+      if (range.upToSeq !== undefined && r.seq > range.upToSeq) return;
+      if (wantedKey && r.clientKey !== wantedKey && !(r.documentId && documents!.has(r.documentId))) continue;
+      yield r;
+    }
+  }
+
+  private async *scan(org: string, start: string, end: string): AsyncGenerator<AuditRecord> {
+    let from = start;
+    for (;;) {
+      const page = await this.redisCall(() => this.redis.xrange(this.streamKey(org), from, end, 'COUNT', this.pageSize));
+      for (const [, fields] of page) {
+        const text = fields[fields.indexOf('r') + 1];
+        if (text === undefined) throw new GatewayError('INTERNAL', `audit stream of ${org} holds an entry without a record`);
+        yield JSON.parse(text) as AuditRecord;
+      }
+      if (page.length < this.pageSize) return;
+      // Exclusive start (Redis 6.2+): continue after the last id read.
+      from = `(${page[page.length - 1]![0]}`;
+    }
+  }
+}
