@@ -121,6 +121,22 @@ describe('AuditLog (real Redis)', () => {
     }
   });
 
+  it('stays fair under sustained contention: a loser gets the next turn, so few attempts suffice', async function () {
+    this.timeout(20_000);
+    const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    try {
+      // Without the turn claim the process that hears of its success first kept winning: 64 straight losses.
+      const a = new AuditLog(redis, { prefix, clientKeySecret: SECRET, maxAttempts: 6 });
+      const b = new AuditLog(redis2, { prefix, clientKeySecret: SECRET, maxAttempts: 6 });
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => (i % 2 ? a : b).append(event({ details: { i } }))));
+      const exported = await collect(a.export(REGION));
+      expect(verifyChain(ndjson(exported))).to.include({ valid: true, count: 2000 });
+      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+    } finally {
+      await redis2.quit();
+    }
+  });
+
   it('gives up with AUDIT_APPEND_CONTENDED after its bounded attempts, writing nothing', async () => {
     const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
     try {
