@@ -165,8 +165,8 @@ function invalid(message: string): GatewayError {
   return new GatewayError('REQUEST_INVALID', message);
 }
 
-function checkOrganisation(oid: unknown, field: string): string {
-  if (typeof oid !== 'string' || !OID.test(oid) || oid.length > 128) throw invalid(`audit event: ${field} must be an organisation OID`);
+function checkOid(oid: unknown, field: string): string {
+  if (typeof oid !== 'string' || !OID.test(oid) || oid.length > 128) throw invalid(`audit event: ${field} must be an OID`);
   return oid;
 }
 
@@ -266,14 +266,14 @@ export class AuditLog {
    */
   async append(e: AuditEvent): Promise<AuditRecord> {
     if (!e || typeof e !== 'object') throw invalid('audit event must be an object');
-    const org = checkOrganisation(e.organisation, 'organisation');
-    const acting = e.actingOrganisation === undefined ? undefined : checkOrganisation(e.actingOrganisation, 'actingOrganisation');
+    const org = checkOid(e.organisation, 'organisation');
+    const acting = e.actingOrganisation === undefined ? undefined : checkOid(e.actingOrganisation, 'actingOrganisation');
     if (typeof e.action !== 'string' || !ACTIONS.has(e.action)) throw invalid('audit event: unknown action');
     if (!e.actor || typeof e.actor !== 'object' || !ACTOR_KINDS.has(e.actor.kind)) throw invalid('audit event: actor.kind must be tenant, ops or system');
     const body: RecordBody = {
       action: e.action,
       actor: { kind: e.actor.kind, id: checkText(e.actor.id, ACTOR_ID, 'actor.id') },
-      ...(e.documentId !== undefined ? { documentId: checkOrganisation(e.documentId, 'documentId') } : {}),
+      ...(e.documentId !== undefined ? { documentId: checkOid(e.documentId, 'documentId') } : {}),
       ...(e.client !== undefined ? { clientKey: this.clientKeyOf(e.client) } : {}),
       ...(e.code !== undefined ? { code: checkText(e.code, CODE, 'code') } : {}),
       ...(e.details !== undefined ? { details: checkDetails(e.details) } : {}),
@@ -353,7 +353,7 @@ export class AuditLog {
 
   /** The chain's last seq and digest, or undefined when the organisation has no log yet. */
   async head(organisation: string): Promise<{ seq: number; digest: string } | undefined> {
-    const h = await this.readHead(checkOrganisation(organisation, 'organisation'));
+    const h = await this.readHead(checkOid(organisation, 'organisation'));
     return h ? { seq: h.seq, digest: h.digest } : undefined;
   }
 
@@ -362,7 +362,7 @@ export class AuditLog {
    * the export are not included, so the output is finite and its last line can be compared with head()).
    */
   async *export(organisation: string, range: AuditRange = {}): AsyncGenerator<AuditRecord> {
-    const org = checkOrganisation(organisation, 'organisation');
+    const org = checkOid(organisation, 'organisation');
     const { fromMs, toMs } = checkAuditRange(range);
     const wantedKey = range.client ? this.clientKeyOf(range.client) : undefined;
     const head = await this.readHead(org);
