@@ -15,6 +15,8 @@ const USAGE = `kanta-gateway <command>
   certs list CONFIG                   every signing identity: usage, subject, serial, notAfter, days left
   sign IN --key K --cert C [--out F]  add a Kanta system signature to a CDA document
   verify IN [--ca FILE]               verify the signatures of a CDA document (JSON; exit 0 only when valid)
+  audit verify FILE|- [--range|--sparse] [--head SEQ:sha256:HEX]
+                                      verify an exported usage log (JSON; exit 0 only when valid)
   ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN):
         queues | reload | pause-controller OID | resume-controller OID |
         pause-tenant ID | resume-tenant ID | rerun [--code C --tenant T --controller OID --from ISO --to ISO --limit N]
@@ -180,6 +182,14 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         : sub === 'list' ? certs.certsListCommand(subArgs)
         : undefined;
       if (!r) break;
+      if (r.stdout) out.stdout(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
+      if (r.stderr) out.stderr(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
+      return r.exitCode;
+    }
+    case 'audit': {
+      if (rest[0] !== 'verify') break;
+      const { auditVerifyCommand } = await import('./audit/commands.ts');
+      const r = auditVerifyCommand(rest.slice(1));
       if (r.stdout) out.stdout(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
       if (r.stderr) out.stderr(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
       return r.exitCode;

@@ -24,7 +24,10 @@ import { createRedis } from '../queues/redis-connection.ts';
 import type { DocumentSender, DocumentSigner, OutboundDocument, SendResult } from '../queues/ports.ts';
 import { createApp } from './app.ts';
 import { buildCredentialIndex, type CredentialIndex } from './auth.ts';
-import { GatewayError } from './errors.ts';
+import { GatewayError, errorCodeOf } from './errors.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { documentFinishedEvent } from './audit/audit-events.ts';
+import { auditRouter } from './routes/audit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type GatewayMetrics } from './metrics.ts';
 import { RegistryRightStore } from './registry-rights/right-store.ts';
@@ -201,6 +204,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const workerStore = new DocumentStore(patient, prefix);
     const rights = new RegistryRightStore(fast, { prefix, clientKeySecret });
     const journal = new RoutingJournal(fast, { prefix, max: 1_000 });
+    // The usage log (käyttöloki): one tamper-evident chain per organisation (docs/audit-log.md).
+    const audit = new AuditLog(fast, { prefix, clientKeySecret });
+    const workerAudit = new AuditLog(patient, { prefix, clientKeySecret });
     let index: RoutingIndex = buildRoutingIndex(cfg(), holder.current.version);
     let credentials: CredentialIndex = buildCredentialIndex(cfg());
     const trustedCaPems = () => (cfg().signer.trustedCaFile ? [readFileSync(cfg().signer.trustedCaFile!, 'utf8')] : undefined);
@@ -218,6 +224,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       events: {
         onFinished: (e) => {
           metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' });
+          const ev = documentFinishedEvent(e);
+          // The send has happened and cannot be undone: a failed log append is reported, loudly.
+          if (ev) void workerAudit.append(ev).catch((err) => logger.error('usage log append failed', { documentId: e.record.documentId, code: errorCodeOf(err) }));
           logger.log(e.status === 'archived' ? 'info' : 'warn', `document ${e.status}`, { tenant: e.record.tenant, documentId: e.record.documentId, controller: e.record.controller, code: e.code });
         },
         onRetryBudgetExhausted: (r) => {
@@ -272,6 +281,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       journal,
       store: intakeStore,
       clientKeySecret,
+      audit,
       ...(senders ? { lookupClientRelationship: (args) => (cfg().kanta.queryClientRelationshipOnMiss ? senders!.queryClientRelationship(args) : Promise.resolve({ found: false })) } : {}),
     });
     let shuttingDown = false;
@@ -299,11 +309,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
             return { valid: r.valid, ...(r.reason ? { reason: r.reason } : {}) };
           },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
+          audit: { log: audit, index: () => index },
           logger,
           metrics,
         }),
-        statusRouter({ store: intakeStore }),
-        registryRightsRouter({ rights, index: () => index }),
+        statusRouter({ store: intakeStore, audit }),
+        registryRightsRouter({ rights, index: () => index, audit }),
+        auditRouter({ log: audit, index: () => index }),
         routingDryRunRouter({ journal, rights, current: () => ({ config: cfg(), version: holder.current.version, index }) }),
         opsRouter({
           pipeline,
@@ -314,6 +326,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           },
           configInfo: () => ({ version: holder.current.version, file: holder.current.file, loadedAt: holder.current.loadedAt, ...(holder.lastReloadError ? { lastReloadError: holder.lastReloadError } : {}) }),
           accessPoints: () => cfg().kanta.accessPoints.map((a) => a.id),
+          tenant: (id) => cfg().tenants.find((t) => t.id === id),
+          audit,
           logger,
         }),
       ],

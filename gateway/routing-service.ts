@@ -11,6 +11,8 @@ import type { RegistryRightStore } from './registry-rights/right-store.ts';
 import { toJournalEntry, type RoutingJournal } from './registry-rights/routing-journal.ts';
 import { decide, extractRightsFromClientRelationship, type ParentRecord, type RoutingDecision, type RoutingIndex, type RoutingOutcome } from './routing/index.ts';
 import type { RoutingPort } from './routes/intake.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import { rightLearnedEvent } from './audit/audit-events.ts';
 
 /** "Hae asiakkuus" through the tenant's access point: the organizer's latest asiakkuusasiakirja. */
 export type ClientRelationshipLookup = (args: {
@@ -28,6 +30,7 @@ export interface RoutingServiceDeps {
   journal: RoutingJournal;
   store: DocumentStore;
   clientKeySecret: string;
+  audit?: AuditLog;
 }
 
 export class RoutingService implements RoutingPort {
@@ -72,6 +75,7 @@ export class RoutingService implements RoutingPort {
       entries: extractRightsFromClientRelationship(readBodyJson(doc)),
       at: now,
     });
+    if (r.applied) await this.deps.audit?.append(rightLearnedEvent({ organizer: meta.custodian, client: meta.client, documentId: found.documentId, source: 'kanta-query' }));
     return r.applied;
   }
 
@@ -83,7 +87,7 @@ export class RoutingService implements RoutingPort {
   async afterAccept(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, decision: RoutingDecision, doc: Document, now: Date): Promise<void> {
     if (meta.documentGroup === CLIENT_RELATIONSHIP_GROUP && decision.registry === 'own') {
       const entries = extractRightsFromClientRelationship(readBodyJson(doc));
-      await this.deps.rights.learnFromDocument({
+      const r = await this.deps.rights.learnFromDocument({
         organizer: decision.controller,
         client: meta.client,
         setId: meta.setId,
@@ -92,6 +96,7 @@ export class RoutingService implements RoutingPort {
         entries,
         at: now,
       });
+      if (r.applied) await this.deps.audit?.append(rightLearnedEvent({ organizer: decision.controller, client: meta.client, documentId: meta.documentId, source: 'intake' }));
     }
     const parent = await this.parentOf(meta);
     await this.deps.journal.record(

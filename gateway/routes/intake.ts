@@ -12,7 +12,9 @@ import { tenantOf } from '../caller.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import type { RoutingDecision, RoutingOutcome } from '../routing/index.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { intakeAcceptedEvent, intakeRefusedEvents } from '../audit/audit-events.ts';
+import type { RoutingDecision, RoutingIndex, RoutingOutcome } from '../routing/index.ts';
 import { receiptOf } from './receipt.ts';
 
 /** What intake needs from routing: the decision (with its lookups) and what to record after acceptance. */
@@ -36,6 +38,8 @@ export interface IntakeDeps {
   /** Verifies signatures a tenant already applied (e.g. professional signatures). */
   verifyIncoming?: IncomingSignatureCheck;
   bodyLimitBytes: () => number;
+  /** Usage log (käyttöloki): every accepted and refused submission that concerns a client. */
+  audit?: { log: AuditLog; index: () => Pick<RoutingIndex, 'organisations'> };
   logger: Logger;
   metrics?: GatewayMetrics;
   now?: () => Date;
@@ -83,18 +87,20 @@ export function intakeRouter(deps: IntakeDeps): Router {
     const tenant = tenantOf(res);
     const at = now();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let meta: DocumentMetadata | undefined;
     try {
       if (body.length === 0) throw new GatewayError('INTAKE_EMPTY_BODY');
       const xml = body.toString('utf8');
       const doc = parseXmlSafely(xml);
-      const meta = readDocumentMetadata(doc);
-      if (meta.bodyId !== `OID${meta.documentId}`) {
+      const header = readDocumentMetadata(doc);
+      meta = header;
+      if (header.bodyId !== `OID${header.documentId}`) {
         throw new GatewayError('INTAKE_INVALID_FIELD', 'component/nonXMLBody/@ID must be "OID" followed by the document id', { details: { field: 'nonXMLBody/@ID' } });
       }
-      const operation = operationOf(req, meta);
+      const operation = operationOf(req, header);
 
       // A resubmission of the same document answers with the existing receipt (idempotent intake).
-      const existing = await storage(() => deps.store.get(tenant.id, meta.documentId));
+      const existing = await storage(() => deps.store.get(tenant.id, header.documentId));
       if (existing) {
         if (existing.contentSha256 !== sha256Hex(body)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
         deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'duplicate' });
@@ -102,31 +108,31 @@ export function intakeRouter(deps: IntakeDeps): Router {
         return;
       }
 
-      if (meta.signatures.length > 0 && deps.verifyIncoming) {
-        const check = await deps.verifyIncoming(xml, meta, tenant);
+      if (header.signatures.length > 0 && deps.verifyIncoming) {
+        const check = await deps.verifyIncoming(xml, header, tenant);
         if (!check.valid) throw new GatewayError('INTAKE_INVALID_SIGNATURE', undefined, { details: { reason: check.reason ?? 'invalid' } });
       }
 
-      const outcome = await storage(() => deps.routing.decide(tenant, meta, operation, at));
+      const outcome = await storage(() => deps.routing.decide(tenant, header, operation, at));
       if (!outcome.accepted) {
         throw new GatewayError(outcome.code, outcome.message, { ruleId: outcome.ruleId, ...(outcome.details ? { details: outcome.details } : {}) });
       }
 
-      deps.routing.validateClientRelationship(meta, doc);
+      deps.routing.validateClientRelationship(header, doc);
       const dependsOn = [
-        ...(meta.parent ? [meta.parent.id] : []),
+        ...(header.parent ? [header.parent.id] : []),
         ...(outcome.right && outcome.rightSourceDocumentId ? [outcome.rightSourceDocumentId] : []),
       ];
       const created = await storage(() =>
         deps.store.create(
           {
             tenant: tenant.id,
-            documentId: meta.documentId,
-            setId: meta.setId,
-            versionNumber: meta.versionNumber,
+            documentId: header.documentId,
+            setId: header.setId,
+            versionNumber: header.versionNumber,
             operation,
-            documentGroup: meta.documentGroup,
-            ...(meta.functionCode ? { functionCode: meta.functionCode } : {}),
+            documentGroup: header.documentGroup,
+            ...(header.functionCode ? { functionCode: header.functionCode } : {}),
             controller: outcome.controller,
             accessPoint: outcome.accessPoint,
             signingIdentity: outcome.signingIdentity,
@@ -146,21 +152,27 @@ export function intakeRouter(deps: IntakeDeps): Router {
         res.status(200).json(receiptOf(created.existing));
         return;
       }
+      // Logged before it is queued, and undone if either fails: no write without its log entry.
       try {
+        await deps.audit?.log.append(intakeAcceptedEvent({ tenant, meta: header, operation, decision: outcome, submissionId: created.record.submissionId }));
         await deps.enqueue(created.record);
       } catch (err) {
         await deps.store.discard(created.record).catch(() => {});
-        throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+        throw err instanceof GatewayError ? err : new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
       }
-      await deps.routing.afterAccept(tenant, meta, operation, outcome, doc, at).catch((err) =>
-        deps.logger.warn('post-accept routing bookkeeping failed', { tenant: tenant.id, documentId: meta.documentId, error: (err as Error).message }),
+      await deps.routing.afterAccept(tenant, header, operation, outcome, doc, at).catch((err) =>
+        deps.logger.warn('post-accept routing bookkeeping failed', { tenant: tenant.id, documentId: header.documentId, error: (err as Error).message }),
       );
       deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'accepted' });
-      deps.logger.info('document accepted', { tenant: tenant.id, documentId: meta.documentId, controller: outcome.controller, ruleId: outcome.ruleId, bytes: body.length });
-      res.status(202).location(`/v1/documents/${encodeURIComponent(meta.documentId)}`).json(receiptOf(created.record));
+      deps.logger.info('document accepted', { tenant: tenant.id, documentId: header.documentId, controller: outcome.controller, ruleId: outcome.ruleId, bytes: body.length });
+      res.status(202).location(`/v1/documents/${encodeURIComponent(header.documentId)}`).json(receiptOf(created.record));
     } catch (err) {
       const code = err instanceof GatewayError ? err.code : 'INTERNAL';
       deps.metrics?.intake.inc({ tenant: tenant.id, outcome: code });
+      if (deps.audit) {
+        const events = intakeRefusedEvents({ tenant, ...(meta ? { meta } : {}), code, ...(err instanceof GatewayError && err.ruleId ? { ruleId: err.ruleId } : {}), index: deps.audit.index() });
+        for (const ev of events) await deps.audit.log.append(ev).catch((e) => deps.logger.error('usage log append failed', { code: (e as GatewayError).code ?? 'INTERNAL' }));
+      }
       throw err;
     }
   });

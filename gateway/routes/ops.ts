@@ -7,6 +7,9 @@ import type { DocumentStore } from '../../queues/document-store.ts';
 import { callerOf, requireOps } from '../caller.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { opsEvents, rerunEvent } from '../audit/audit-events.ts';
+import type { Tenant } from '../../config/schema.ts';
 
 export interface OpsDeps {
   pipeline: Pipeline;
@@ -14,6 +17,8 @@ export interface OpsDeps {
   reloadConfig(): { ok: boolean; version?: string; changed?: boolean; error?: string; keptVersion?: string };
   configInfo(): { version: string; file: string; loadedAt: string; lastReloadError?: string };
   accessPoints(): string[];
+  tenant(id: string): Tenant | undefined;
+  audit?: AuditLog;
   logger: Logger;
 }
 
@@ -74,6 +79,7 @@ export function opsRouter(deps: OpsDeps): Router {
       if (!/^[0-2](\.\d+)+$/.test(oid)) throw new GatewayError('REQUEST_INVALID', 'controller must be an OID');
       if (action === 'pause') await deps.pipeline.pauseController(oid, who(res));
       else await deps.pipeline.resumeController(oid);
+      for (const ev of opsEvents({ opsId: who(res), operation: `${action}-controller`, controller: oid })) await deps.audit?.append(ev);
       deps.logger.info(`controller ${action}d`, { controller: oid, by: who(res) });
       res.json({ controller: oid, state: action === 'pause' ? 'paused' : 'running' });
     });
@@ -82,6 +88,8 @@ export function opsRouter(deps: OpsDeps): Router {
       if (!/^[a-z0-9-]+$/.test(id)) throw new GatewayError('REQUEST_INVALID', 'tenant id is lowercase letters, digits and dashes');
       if (action === 'pause') await deps.pipeline.pauseTenant(id);
       else await deps.pipeline.resumeTenant(id);
+      const tenant = deps.tenant(id);
+      for (const ev of opsEvents({ opsId: who(res), operation: `${action}-tenant`, ...(tenant ? { tenant } : {}) })) await deps.audit?.append(ev);
       deps.logger.info(`tenant ${action}d`, { tenant: id, by: who(res) });
       res.json({ tenant: id, state: action === 'pause' ? 'paused' : 'running' });
     });
@@ -93,6 +101,10 @@ export function opsRouter(deps: OpsDeps): Router {
       Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as typeof filter,
       who(res),
     );
+    for (const d of result.rerun) {
+      const rec = await deps.store.get(d.tenant, d.documentId);
+      if (rec) await deps.audit?.append(rerunEvent({ opsId: who(res), record: rec, run: d.run, ...(d.previousCode ? { previousCode: d.previousCode } : {}) }));
+    }
     deps.logger.info('rerun', { by: who(res), count: result.rerun.length, filter });
     res.json({ count: result.rerun.length, documents: result.rerun });
   });

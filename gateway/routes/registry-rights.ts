@@ -2,6 +2,8 @@
 // documents do not pass through the gateway, and read back by the organizer and the providers it names
 // (seed 004 §3.3). The hetu arrives in the request and is hashed at once (clientKey); it is never stored,
 // logged or echoed. Anyone else gets 404, so the answer does not reveal whether a client has rights.
+import type { AuditLog } from '../audit/audit-log.ts';
+import { rightReadEvent, rightSetEvent } from '../audit/audit-events.ts';
 import express, { type Request, type Response } from 'express';
 import { GatewayError } from '../errors.ts';
 import { tenantOf } from '../caller.ts';
@@ -55,7 +57,7 @@ function providerHistory(orgs: ReadonlySet<string>, index: RoutingIndex, changes
   return out;
 }
 
-export function registryRightsRouter(deps: { rights: RegistryRightStore; index: () => RoutingIndex }): express.Router {
+export function registryRightsRouter(deps: { rights: RegistryRightStore; index: () => RoutingIndex; audit?: AuditLog }): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '1mb' });
 
@@ -74,6 +76,7 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
     }
     const valid = validateRightEntries(entries);
     const saved = await deps.rights.put({ organizer, client: clientId, entries: valid, at: new Date(), by: tenant.id });
+    await deps.audit?.append(rightSetEvent({ tenant, organizer, client: clientId }));
     res.status(200).json({ organizer: saved.organizer, effectiveAt: saved.effectiveAt, source: saved.source, entries: saved.entries });
   });
 
@@ -109,6 +112,9 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
             : providerHistory(orgs, index, changes);
       }
       rights.push(item);
+      const firstUnit = Object.values(view.entries)[0]?.[0]?.unit;
+      const reader = view.role === 'provider' && firstUnit ? index.units.get(firstUnit)?.organisation : undefined;
+      await deps.audit?.append(rightReadEvent({ tenant, organizer, client: clientId, role: view.role, ...(reader ? { readerOrganisation: reader } : {}) }));
     }
     if (rights.length === 0) throw new GatewayError('NOT_FOUND', 'No registry-use rights visible to this tenant for the client');
     res.json({ client: { root: clientId.root }, rights });

@@ -3,13 +3,15 @@
 // "forbidden": the API does not confirm that someone else's document exists.
 import express, { type Router } from 'express';
 import type { DocumentStore } from '../../queues/document-store.ts';
+import { statusReadEvent } from '../audit/audit-events.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { tenantOf } from '../caller.ts';
 import { GatewayError } from '../errors.ts';
 import { receiptOf } from './receipt.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function statusRouter(deps: { store: DocumentStore }): Router {
+export function statusRouter(deps: { store: DocumentStore; audit?: AuditLog }): Router {
   const router = express.Router();
   router.get('/v1/documents/:id', async (req, res) => {
     const tenant = tenantOf(res);
@@ -21,6 +23,8 @@ export function statusRouter(deps: { store: DocumentStore }): Router {
     }
     const rec = await deps.store.get(tenant.id, documentId);
     if (!rec) throw new GatewayError('NOT_FOUND', 'No such document for this tenant');
+    // A status read discloses that the client's document exists and where it is: it is logged.
+    await deps.audit?.append(statusReadEvent({ tenant, record: rec }));
     const [history, redisBytes] = await Promise.all([deps.store.history(tenant.id, documentId), deps.store.memoryUsage(tenant.id, documentId)]);
     res.json({
       ...receiptOf(rec),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { signSystem } from '../../certs/system-signer.ts';
+import { verifyChain } from '../../gateway/audit/verify-chain.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { DEMO, buildDemoEnvironment, newDocumentId, runSamples, sampleSubmissions, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
@@ -229,6 +230,23 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const st = await waitFor(() => statusOf(gw.url, env.tokens.perhe, later), (s) => s.status === 'parked' || s.status === 'rejected');
     expect(['parked', 'rejected']).to.include(st.status);
     expect(st.code).to.be.a('string').and.not.equal('');
+  });
+
+  it("keeps a verifiable usage log per organisation: accepted, read, archived, never a hetu", async () => {
+    const hetu = makeHetu(5, 5, 1995, 911);
+    const docId = newDocumentId(DEMO.perhe.oid);
+    expect((await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId, hetu }))).status).to.equal(202);
+    await waitFor(() => statusOf(gw.url, env.tokens.perhe, docId), (st) => st.status === 'archived');
+    await new Promise((r) => setTimeout(r, 200)); // the archived entry is appended after the state change
+    const res = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.ops}` } });
+    expect(res.status).to.equal(200);
+    const text = await res.text();
+    expect(text).to.not.contain(hetu);
+    expect(verifyChain(text).valid).to.equal(true);
+    const actions = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; documentId?: string }).filter((r) => r.documentId === docId).map((r) => r.action);
+    expect(actions).to.include.members(['intake-accepted', 'status-read', 'archived']);
+    const other = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.hoiva}` } });
+    expect(other.status).to.equal(403);
   });
 
   it('readiness reports config and Redis', async () => {
