@@ -172,6 +172,11 @@ export const QueuesSchema = z.strictObject({
    * lock means a job orphaned by a crash or a Redis restart is picked up again within about twice this.
    */
   lockDurationMs: z.number().int().min(5_000).default(15_000),
+  /**
+   * How often each process looks for unfinished documents without a live job (left behind when Redis
+   * dropped a reply mid-intake, or by a crashed process) and puts them back on their way.
+   */
+  sweepIntervalMs: z.number().int().min(1_000).default(60_000),
   /** Intake admission waiters per unit of tenant weight. */
   intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(16),
   circuitBreaker: z

@@ -105,8 +105,29 @@ export class Pipeline {
 
   static async start(opts: PipelineOptions): Promise<Pipeline> {
     const p = new Pipeline(opts);
-    if (opts.runWorkers !== false) await p.syncWorkers();
+    if (opts.runWorkers !== false) {
+      await p.syncWorkers();
+      p.startPeriodicSweep();
+    }
     return p;
+  }
+
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  private startPeriodicSweep(): void {
+    let running = false;
+    const tick = () => {
+      if (running || this.closing) return;
+      running = true;
+      const every = this.queuesConfig().sweepIntervalMs;
+      this.sweep({ olderThanMs: every })
+        .catch((err) => this.opts.events?.onError?.('sweep', err))
+        .finally(() => {
+          running = false;
+        });
+    };
+    this.sweepTimer = setInterval(tick, this.queuesConfig().sweepIntervalMs);
+    this.sweepTimer.unref();
   }
 
   private queuesConfig(): QueuesConfig {
@@ -302,11 +323,15 @@ export class Pipeline {
    * Puts every unfinished document back on its way after a crash or restart. Streams the open set;
    * a document whose intake or lane job is still live is left alone, anything else is re-enqueued
    * (stale finished jobs with the same id are removed first, or BullMQ would ignore the add).
+   * `olderThanMs` skips documents touched recently: the periodic sweep must not race an intake that
+   * has stored a document and is about to enqueue it (a race that would be harmless, only wasteful).
    */
-  async sweep(): Promise<{ checked: number; requeued: number }> {
+  async sweep(opts: { olderThanMs?: number } = {}): Promise<{ checked: number; requeued: number }> {
     let checked = 0;
     let requeued = 0;
+    const cutoff = this.now().getTime() - (opts.olderThanMs ?? 0);
     for await (const rec of this.opts.store.scanOpen()) {
+      if (Date.parse(rec.updatedAt) > cutoff) continue;
       checked += 1;
       const id = jobIdOf(rec);
       const intake = this.producers.intake(rec.tenant);
@@ -376,6 +401,7 @@ export class Pipeline {
    */
   async close(graceMs = 10_000): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.sweepTimer);
       this.admission.close();
       const workers = [...this.intakeWorkers.values(), ...[...this.lanes.values()].map((l) => l.worker)];
       const graceful = await settlesWithin(Promise.all(workers.map((w) => w.close())), graceMs);

@@ -7,7 +7,7 @@ import { readDocumentMetadata } from '../../adapters/cda/read-metadata.ts';
 import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../../config/schema.ts';
 import type { DocumentRecord, DocumentStore } from '../../queues/document-store.ts';
-import { sha256Hex } from '../../queues/document-store.ts';
+import { TERMINAL_STATUSES, sha256Hex } from '../../queues/document-store.ts';
 import { tenantOf } from '../caller.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -103,6 +103,9 @@ export function intakeRouter(deps: IntakeDeps): Router {
       const existing = await storage(() => deps.store.get(tenant.id, header.documentId));
       if (existing) {
         if (existing.contentSha256 !== sha256Hex(body)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+        // The first submission may have been stored while its answer (and enqueue) was lost to a
+        // Redis hiccup: make sure an unfinished document is on its way (a live job makes this a no-op).
+        if (!TERMINAL_STATUSES.has(existing.status)) await deps.enqueue(existing).catch(() => {});
         deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'duplicate' });
         res.status(200).json(receiptOf(existing));
         return;

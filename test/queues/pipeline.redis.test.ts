@@ -489,4 +489,14 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     expect(await waitFor(rec)).to.include({ status: 'parked', code: 'INTAKE_MISSING_FIELD' });
     expect(calls).to.equal(1);
   });
+
+  it('finds a stored document that never got its job (lost enqueue) with the periodic sweep, without a restart', async () => {
+    pipeline = await start({ queues: { sweepIntervalMs: 1_000 } });
+    const orphan = await create(0, {}, new Date(Date.now() - 5_000)); // stored, never enqueued
+    expect(await waitFor(orphan, undefined, 8_000)).to.include({ status: 'archived' });
+    // Touched "just now" as far as any sweep within the next minute can tell: left to its intake.
+    const fresh = await create(1, {}, new Date(Date.now() + 60_000));
+    await sleep(2_500);
+    expect((await store.get(fresh.tenant, fresh.documentId))!.status).to.equal('accepted');
+  });
 });

@@ -153,7 +153,8 @@ describe('queues with real processes', function () {
   describe('Redis restart during a load', () => {
     let w: World;
     before(async () => {
-      w = await startWorld('redis');
+      // A short sweep interval: documents whose enqueue was lost with a Redis reply are found sooner.
+      w = await startWorld('redis', (c) => void (c.queues = { ...c.queues, sweepIntervalMs: 5_000 }));
     });
     after(() => stopWorld(w));
 
