@@ -290,7 +290,8 @@ async function portOrFree(preferred: number): Promise<number> {
 export async function runDemo(args: string[], out: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8080' }, once: { type: 'boolean', default: false }, dir: { type: 'string', default: 'var/demo' } }, strict: true });
   const dir = path.resolve(values.dir!);
-  const logger: Logger = createLogger({ level: process.env.KGW_LOG_LEVEL ?? 'warn' });
+  // Refusals are in the summary table; the log shows only what needs attention (KGW_LOG_LEVEL for more).
+  const logger: Logger = createLogger({ level: process.env.KGW_LOG_LEVEL ?? 'error' });
   out.stdout(`kanta-gateway demo: starting redis-server, test PKI, Kanta archive double and gateway under ${dir}\n`);
   let env: DemoEnvironment;
   try {
