@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     const all = docs(N);
     const pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: st, signer, sender, config: () => cfg.config });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let next = 0;
     await Promise.all(
       Array.from({ length: 32 }, async () => {
@@ -115,12 +116,14 @@ async function main(): Promise<void> {
     const tEnqueued = performance.now();
     while ((await st.openCount()) > 0) await new Promise((r) => setTimeout(r, 20));
     const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
     await pipeline.close();
 
     const rate = N / ((t1 - t0) / 1000);
     console.log(`queue layer, ${N} documents of ${Math.round(docSize)} bytes, ${TENANTS} tenants, signing and sending stubbed`);
     console.log(`  intake (store + enqueue):     ${(N / ((tEnqueued - t0) / 1000)).toFixed(0)} documents/s`);
     console.log(`  accepted → archived:          ${rate.toFixed(0)} documents/s   (target ≥ 2000: ${rate >= 2000 ? 'met' : 'NOT met'}, ratio ${(rate / 2000).toFixed(2)})`);
+    console.log(`  gateway process CPU:          ${(((cpu.user + cpu.system) / 1000 / (t1 - t0)) * 100).toFixed(0)}% of one core; Redis ran in its own process`);
     console.log(`  Redis per queued document:    ${perDoc.toFixed(0)} bytes = ${(perDoc / docSize).toFixed(2)}× the document   (target ≤ 1.5×: ${perDoc / docSize <= 1.5 ? 'met' : 'NOT met'})`);
   } finally {
     await redis.quit();
