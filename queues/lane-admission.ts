@@ -3,6 +3,9 @@
 // one FIFO per lane. Every tenant's intake worker has a bounded number of waiters (its weight), so
 // the FIFO interleaves tenants: a flood from one tenant fills its own intake queue, not the lane, and
 // a newcomer's document enters the lane after at most `highWater` + weight of the flood's.
+// The lane's depth is counted in Redis at most every `recountMs` (or when credit runs out); between
+// counts, each lane job this process finishes is one more credit. Counting per admission would cap a
+// lane at one document per Redis round trip.
 export type LaneDepth = (laneKey: string) => Promise<number>;
 
 interface Waiter {
@@ -14,12 +17,14 @@ export class LaneAdmission {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly pumping = new Set<string>();
   private readonly wakeups = new Map<string, () => void>();
+  private readonly credits = new Map<string, { free: number; countedAt: number }>();
   private closed = false;
 
   constructor(
     private readonly depthOf: LaneDepth,
     private readonly highWater: () => number,
     private readonly pollMs = 100,
+    private readonly recountMs = 250,
   ) {}
 
   /** Waits for this lane's turn, then runs `add` (which enqueues the lane job). */
@@ -35,8 +40,10 @@ export class LaneAdmission {
     });
   }
 
-  /** Called when a lane job of this process finished: a slot may be free. */
+  /** Called when a lane job of this process finished: one slot is free. */
   notify(laneKey: string): void {
+    const credit = this.credits.get(laneKey);
+    if (credit) credit.free += 1;
     this.wakeups.get(laneKey)?.();
   }
 
@@ -57,13 +64,18 @@ export class LaneAdmission {
     try {
       const list = this.waiters.get(laneKey)!;
       while (list.length > 0 && !this.closed) {
-        let free = 0;
-        try {
-          free = this.highWater() - (await this.depthOf(laneKey));
-        } catch {
-          free = 0; // Redis hiccup: wait and look again; the intake jobs stay safely in their queues
+        let credit = this.credits.get(laneKey);
+        if (!credit || credit.free <= 0 || Date.now() - credit.countedAt > this.recountMs) {
+          let depth: number;
+          try {
+            depth = await this.depthOf(laneKey);
+          } catch {
+            depth = Number.POSITIVE_INFINITY; // Redis hiccup: wait and look again; the intake jobs stay safely queued
+          }
+          credit = { free: this.highWater() - depth, countedAt: Date.now() };
+          this.credits.set(laneKey, credit);
         }
-        if (free <= 0) {
+        if (credit.free <= 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, this.pollMs);
             this.wakeups.set(laneKey, () => {
@@ -74,7 +86,8 @@ export class LaneAdmission {
           this.wakeups.delete(laneKey);
           continue;
         }
-        const batch = list.splice(0, free);
+        const batch = list.splice(0, credit.free);
+        credit.free -= batch.length;
         await Promise.all(batch.map((w) => w.run()));
       }
     } finally {
