@@ -98,18 +98,18 @@ export function sha256Hex(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-// KEYS: doc, payload, hist, sub, docidx, open   ARGV: tenant, sha, payloadBytes, histJson, ...recordFields
+// KEYS: doc, payload, hist, sub, docidx, open   ARGV: tenant, payloadBytes, histJson, ...recordFields
 const CREATE_SCRIPT = `
 local owner = redis.call('GET', KEYS[5])
 if owner and owner ~= ARGV[1] then return {'foreign'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {'exists', redis.call('HGET', KEYS[1], 'contentSha256'), redis.call('HGET', KEYS[1], 'submissionId')}
+  return {'exists'}
 end
 local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('SET', KEYS[2], ARGV[3])
-redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('SET', KEYS[4], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
 redis.call('SET', KEYS[5], ARGV[1])
 redis.call('SADD', KEYS[6], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
@@ -200,7 +200,6 @@ export class DocumentStore {
       `${this.prefix}:docidx:${documentId}`,
       this.openKey,
       tenant,
-      record.contentSha256,
       pack(payload),
       JSON.stringify(hist),
       ...encode(record),
