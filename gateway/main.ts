@@ -209,7 +209,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const workerAudit = new AuditLog(patient, { prefix, clientKeySecret });
     let index: RoutingIndex = buildRoutingIndex(cfg(), holder.current.version);
     let credentials: CredentialIndex = buildCredentialIndex(cfg());
-    const trustedCaPems = () => (cfg().signer.trustedCaFile ? [readFileSync(cfg().signer.trustedCaFile!, 'utf8')] : undefined);
+    // Read once per configuration version, not per incoming signed document.
+    const readTrustedCas = (c: Config) => (c.signer.trustedCaFile ? [readFileSync(c.signer.trustedCaFile, 'utf8')] : undefined);
+    let trustedCaPems = readTrustedCas(cfg());
 
     const pipeline = await Pipeline.start({
       workerConnection: patient,
@@ -246,8 +248,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     // Applies a new configuration everywhere; throwing here makes ConfigHolder keep the old one.
     holder.onChange((loaded) => {
       if (loaded.version === index.configVersion) return;
+      const nextCas = readTrustedCas(loaded.config); // may throw: before anything is swapped
       keyStore.reload(loaded.config.signingIdentities);
       senders?.rebuild(loaded.config);
+      trustedCaPems = nextCas;
       index = buildRoutingIndex(loaded.config, loaded.version);
       credentials = buildCredentialIndex(loaded.config);
       void pool?.reload(loaded.config.signingIdentities).catch((err) => logger.error('signer pool reload failed', { error: (err as Error).message }));
@@ -300,7 +304,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           enqueue: (r) => pipeline.enqueue(r),
           routing,
           verifyIncoming: async (xml, meta, tenant) => {
-            const pems = trustedCaPems();
+            const pems = trustedCaPems;
             const rule = cfg().signer.incomingSigner;
             const expectedSignerOids = rule === 'custodian' ? [meta.custodian] : rule === 'tenant' ? tenant.actsFor.map((a) => a.organisation) : undefined;
             const opts = { ...(pems ? { trustedCaPems: pems } : {}), ...(expectedSignerOids ? { expectedSignerOids } : {}) };
