@@ -15,18 +15,10 @@ import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { xmlsecVerifies } from '../certs/helpers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await fn();
-  }
-  return v;
-}
 
 function providerDoc(over: Partial<Parameters<typeof makeSampleCda>[0]> = {}) {
   return makeSampleCda({ documentId: newDocumentId(DEMO.perhe.oid), custodian: DEMO.perhe.oid, serviceUnit: DEMO.perhe.unit, hetu: makeHetu(1, 2, 1990, 903), functionCode: '21', ...over });

@@ -12,6 +12,7 @@ import { errorCodeOf } from '../../gateway/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis } from '../../queues/local-redis-server.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
 const hetu = makeHetu(1, 2, 1990, 903);
@@ -23,15 +24,6 @@ function regionDoc(documentId = newDocumentId(DEMO.region.oid)): { documentId: s
   return { documentId, xml: makeSampleCda({ documentId, custodian: DEMO.region.oid, serviceUnit: DEMO.region.unit, hetu, functionCode: '24' }) };
 }
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await fn();
-  }
-  return v;
-}
 
 describe('ops API (full environment)', function () {
   this.timeout(60_000);
