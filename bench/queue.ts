@@ -2,6 +2,7 @@
 // send lane and the document state machine on a real redis-server, with signing and sending stubbed
 // out (only here), and Redis bytes per queued document against the document's own size.
 // Targets (issue #7): ≥ 2 000 documents/s on 2 cores; Redis ≤ 1.5× the document size per queued document.
+import { testDecision, testReceipt } from '../test/helpers/record-fixtures.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,7 @@ const raw: ConfigInput = {
   })),
 };
 
-const signer: DocumentSigner = { sign: async (_id, xml) => ({ signedXml: xml, receipt: { stub: true } }) };
+const signer: DocumentSigner = { sign: async (_id, xml) => ({ signedXml: xml, receipt: testReceipt() }) };
 const sender: DocumentSender = { send: async () => ({ action: 'archived', messageId: '1', transportFailure: false, durationMs: 0 }) };
 
 function docs(count: number): Array<{ tenant: number; id: string; xml: Buffer }> {
@@ -64,7 +65,7 @@ async function store(st: DocumentStore, d: { tenant: number; id: string; xml: Bu
       usage: 'ownUse',
       writerOrganisation: ORG(d.tenant),
       ruleId: 'R-OWN-REGISTRY',
-      decision: { ruleId: 'R-OWN-REGISTRY' },
+      decision: testDecision({ controller: ORG(d.tenant), writerOrganisation: ORG(d.tenant) }),
       dependsOn: [],
     },
     d.xml,

@@ -4,7 +4,7 @@
 // Run: npx tsx bench/routing.ts
 import { validateConfig } from '../config/load.ts';
 import { buildRoutingIndex, clientKey, decide, type RightPeriod, type RightSnapshot, type RoutingMeta } from '../gateway/routing/index.ts';
-import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
+import type { DocumentOperation } from '../domain/document-header.ts';
 
 const ORGS = 10_000;
 const REGIONS = 100;

@@ -3,7 +3,7 @@
 // files named in their arguments.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorCodeOf } from '../gateway/errors.ts';
+import { errorCodeOf } from '../domain/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { CertificateSource } from '../config/schema.ts';
 import { loadCredential, type Credential } from './credential.ts';

@@ -3,7 +3,7 @@
 // environment variable or a file named in the config, never from the config text itself.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import type { CertificateSource } from '../config/schema.ts';
 import {
   certificateFacts,

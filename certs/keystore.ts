@@ -1,7 +1,7 @@
 // Signing identities with their certificates, loaded once. An identity may hold several overlapping
 // certificates during rotation: the newest currently valid one (latest notBefore) signs. reload()
 // re-reads every file and swaps atomically: a failed reload keeps the previous keys.
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import { assertKeyUsage, loadCredential, type Credential } from './credential.ts';
 import { validityAt, type CredentialUsage } from './certificate-checks.ts';

@@ -2,7 +2,7 @@
 // on files the operator installed (libs.md §4.1: it reads both legacy 3DES and OpenSSL 3 AES-256
 // files). Nothing forge produces is used to verify anything; the PEM goes straight to Node's crypto.
 import forge from 'node-forge';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 
 export interface Pkcs12Contents {
   privateKeyPem: string;

@@ -1,5 +1,5 @@
 // Messages between SignerPool and its sign-thread workers (structured-clone safe: plain data only).
-import type { ErrorCode } from '../gateway/errors.ts';
+import type { ErrorCode } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import type { SignatureReceipt } from './system-signer.ts';
 import type { VerificationResult } from './verify.ts';

@@ -3,7 +3,7 @@
 // its own output, and answers errors as plain {code, message, details} because class instances do
 // not survive structured cloning.
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorCodeOf } from '../gateway/errors.ts';
+import { errorCodeOf } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import { SigningKeyStore } from './keystore.ts';
 import { signSystem } from './system-signer.ts';

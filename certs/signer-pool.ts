@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import type { SignatureReceipt } from './system-signer.ts';
 import type { FromThread, PlainError, ToThread, VerifyRequestOptions } from './sign-thread-protocol.ts';

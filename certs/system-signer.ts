@@ -9,29 +9,18 @@
 // body digest stay intact.
 import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import { ALG, BODY_ELEMENTS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_TYPE_CODE_SYSTEM } from './kanta-signature.ts';
 import { certificateFacts, type CertificateFacts } from './certificate-checks.ts';
 import { attributeByLocalName, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
+import type { SignatureReceipt } from '../domain/signature-receipt.ts';
+
+export type { SignatureReceipt };
 
 export interface SignerCredential {
   privateKey: KeyObject;
   /** Leaf certificate PEM (goes into KeyInfo). */
   certificatePem: string;
-}
-
-export interface SignatureReceipt {
-  signatureId: string;
-  timestampId: string;
-  /** signatureTimestamp value (xs:dateTime, UTC). */
-  signedAt: string;
-  /** nonXMLBody/@ID (or structuredBody/@ID): "OID" + document id. */
-  bodyId: string;
-  /** SHA-256 (base64) of the exc-c14n body as referenced: the body reference's DigestValue. */
-  bodyDigest: string;
-  signer: { subject: string; serialNumber?: string; issuer: string; certificateSerial: string; notAfter: string };
-  /** Whether the output was verified again after signing (SignerPool selfCheck, or opts.selfCheck). */
-  selfCheck: 'passed' | 'not-run';
 }
 
 export interface SignOptions {

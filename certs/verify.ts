@@ -10,7 +10,7 @@
 //   signature time, key usage, expected organisation and (with a CA bundle) chain checks.
 import { X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import { attr, child, children, parseXmlSafely, textOf } from '../adapters/xml/safe-parse.ts';
 import { ALLOWED, BODY_ELEMENTS, DS_NS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_KIND_BY_CODE, type SignatureKind } from './kanta-signature.ts';
 import { base64ToPem, canVerifySignatures, certificateFacts, chainProblem, pemToCertificates, validityAt } from './certificate-checks.ts';

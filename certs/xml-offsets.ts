@@ -2,7 +2,7 @@
 // resolved namespaces. The signer needs byte offsets to splice its signature into the tenant's text:
 // a DOM round trip would re-serialise everything (attribute quotes, empty tags, entities) and the
 // body bytes must stay exactly as sent (kanta.md §3). It refuses DTDs like adapters/xml/safe-parse.ts.
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 
 export interface ScannedElement {
   /** Qualified name as written, e.g. "ep2:localSocialHeader". */

@@ -1,7 +1,7 @@
 // Holds the configuration in force and swaps it on reload. A bad reload keeps the last good version
 // (and says why); until a first version loads, `ready` is false. Derived state (indexes) is rebuilt
 // by the listeners, once per version, not per request.
-import { loadConfig, validateConfig, type LoadedConfig, ConfigError } from './load.ts';
+import { loadConfig, validateConfig, type LoadedConfig, type ConfigError } from './load.ts';
 
 export type ReloadResult = { ok: true; version: string; changed: boolean } | { ok: false; error: ConfigError | Error; keptVersion: string | undefined };
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { GatewayError } from '../domain/errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export interface ConfigIssue {
@@ -12,15 +13,16 @@ export interface ConfigIssue {
   reason: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'CONFIG_INVALID' as const;
-  constructor(
-    readonly file: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(`${file}: invalid configuration\n` + issues.map((i) => `  ${file}: ${i.path || '(root)'}: ${i.reason}`).join('\n'));
-  }
+/** A refused configuration: the catalogue's CONFIG_INVALID, with every issue found (file, path, reason). */
+export type ConfigError = GatewayError & { code: 'CONFIG_INVALID'; details: { file: string; issues: ConfigIssue[] } };
+
+export function configError(file: string, issues: ConfigIssue[]): ConfigError {
+  const message = `${file}: invalid configuration\n` + issues.map((i) => `  ${file}: ${i.path || '(root)'}: ${i.reason}`).join('\n');
+  return new GatewayError('CONFIG_INVALID', message, { details: { file, issues } }) as ConfigError;
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof GatewayError && err.code === 'CONFIG_INVALID' && Array.isArray((err.details as { issues?: unknown } | undefined)?.issues);
 }
 
 export interface LoadedConfig {
@@ -89,9 +91,9 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', reason: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
+    throw configError(file, [{ path: '', reason: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, [{ path: '', reason: 'top level must be a mapping' }]);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw configError(file, [{ path: '', reason: 'top level must be a mapping' }]);
   return raw as Record<string, unknown>;
 }
 
@@ -100,7 +102,7 @@ export function validateConfig(raw: Record<string, unknown>, file: string, baseD
   const withEnv = applyEnvOverrides(raw, env);
   const result = ConfigSchema.safeParse(resolveFiles(withEnv, baseDir));
   if (!result.success) {
-    throw new ConfigError(
+    throw configError(
       file,
       result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), reason: i.message })),
     );
@@ -116,7 +118,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new ConfigError(abs, [{ path: '', reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw configError(abs, [{ path: '', reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
   return validateConfig(parseConfigText(text, abs), abs, path.dirname(abs), env);
 }

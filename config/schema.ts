@@ -4,8 +4,9 @@
 // points and signing identities. Cross-references are checked after the shape (see refine below), so a
 // typo in an OID fails at start with its path instead of at the first document.
 import { z } from 'zod';
+import { OID_PATTERN } from '../domain/values.ts';
 
-const OID = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be a dotted OID such as 1.2.246.10.123');
+const OID = z.string().regex(OID_PATTERN, 'must be a dotted OID such as 1.2.246.10.123');
 const ID = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
 const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const SHA256_HEX = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import type { Config, Tenant } from '../config/schema.ts';
 import { setCaller, type Caller } from './caller.ts';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 
 export interface CredentialIndex {
   byTokenDigest: Map<string, Caller>;

@@ -1,7 +1,7 @@
 // Who is calling the HTTP API, as established by gateway/auth.ts. Route handlers take the caller
 // from here instead of reading credentials themselves.
 import type { Response } from 'express';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import type { Tenant } from '../config/schema.ts';
 
 export type Caller = { kind: 'tenant'; tenant: Tenant } | { kind: 'ops'; id: string };

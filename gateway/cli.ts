@@ -1,8 +1,8 @@
 // The `kanta-gateway` command line. Each command is a small function returning an exit code; long-
 // running ones (serve, demo, kanta-double) stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/load.ts';
-import { GatewayError } from './errors.ts';
+import { loadConfig } from '../config/load.ts';
+import { GatewayError } from '../domain/errors.ts';
 import { createLogger } from './logger.ts';
 
 const USAGE = `kanta-gateway <command>
@@ -67,7 +67,7 @@ async function serve(args: string[], out: Out): Promise<number> {
   try {
     gw = await startGateway({ configFile: file, logger, reloadOnSighup: true });
   } catch (err) {
-    out.stderr(`kanta-gateway: cannot start: ${err instanceof ConfigError || err instanceof GatewayError ? `${(err as GatewayError).code}: ` : ''}${(err as Error).message}\n`);
+    out.stderr(`kanta-gateway: cannot start: ${err instanceof GatewayError ? `${(err as GatewayError).code}: ` : ''}${(err as Error).message}\n`);
     return 1;
   }
   const sig = await untilSignal();

@@ -2,7 +2,7 @@
 // HTTP status. The errorId also goes to the log line, linking a tenant's report to our log.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 import type { Logger } from './logger.ts';
 
 /** Maps body-parser and other framework errors to catalogue codes. */

@@ -24,7 +24,7 @@ import { createRedis } from '../queues/redis-connection.ts';
 import type { DocumentSender, DocumentSigner, OutboundDocument, SendResult } from '../queues/ports.ts';
 import { createApp } from './app.ts';
 import { buildCredentialIndex, type CredentialIndex } from './auth.ts';
-import { GatewayError, errorCodeOf } from './errors.ts';
+import { GatewayError, errorCodeOf } from '../domain/errors.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { documentFinishedEvent } from './audit/audit-events.ts';
 import { auditRouter } from './routes/audit.ts';
@@ -134,7 +134,9 @@ class KantaSenders implements DocumentSender {
     const client = this.clients.get(accessPointId);
     if (!client) throw new GatewayError('ROUTE_NO_ACCESS_POINT', `Access point ${accessPointId} is not configured`);
     // The frame repeats header metadata of the CDA (kanta.md §1.1): read it from the signed bytes.
-    const metadata = readDocumentMetadata(parseXmlSafely(doc.signedCda.toString('utf8')));
+    // The header was read at intake and travels on the record; only a record stored before the header
+    // was kept needs the signed bytes read again.
+    const metadata = doc.metadata ?? readDocumentMetadata(parseXmlSafely(doc.signedCda.toString('utf8')));
     await this.limits.get(accessPointId)?.take();
     return toSendResult(await client.send({ ...doc, metadata }));
   }
@@ -188,7 +190,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       pool = await SignerPool.start({ identities: cfg().signingIdentities, threads: cfg().signer.threads, selfCheck: cfg().signer.selfCheck, env });
       const p = pool;
       toClose.push(() => p.close());
-      signer = { sign: async (id, xml) => { const r = await p.sign(id, xml); return { signedXml: r.signedXml, receipt: r.receipt as unknown as Record<string, unknown> }; } };
+      signer = p;
     }
     let sender = opts.sender;
     let senders: KantaSenders | undefined;

@@ -1,8 +1,8 @@
 // Intake's view of routing: gathers what the pure decision needs (current right state for the
 // custodian and client, the stored parent of a version), calls decide(), and after acceptance learns
 // rights from an organizer's asiakkuusasiakirja and journals the routing input for dry runs.
-import type { DocumentMetadata, DocumentOperation } from '../adapters/cda/document-metadata.ts';
-import { CLIENT_RELATIONSHIP_GROUP } from '../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../domain/document-header.ts';
+import { CLIENT_RELATIONSHIP_GROUP } from '../domain/document-header.ts';
 import { readBodyJson, readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
 import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../config/schema.ts';

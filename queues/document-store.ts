@@ -14,59 +14,13 @@
 import type { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
+import type { SignatureReceipt } from '../domain/signature-receipt.ts';
+import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent } from '../domain/document-record.ts';
 
-export type DocumentStatus = 'accepted' | 'signed' | 'sending' | 'archived' | 'parked' | 'rejected';
-/** States after which the queues do nothing more unless an operator reruns (parked) the document. */
-export const TERMINAL_STATUSES: ReadonlySet<DocumentStatus> = new Set(['archived', 'parked', 'rejected']);
+export { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent };
 
-export interface DocumentRecord {
-  tenant: string;
-  documentId: string;
-  setId: string;
-  versionNumber: number;
-  submissionId: string;
-  operation: string;
-  documentGroup: string;
-  functionCode?: string;
-  status: DocumentStatus;
-  code?: string;
-  text?: string;
-  controller: string;
-  accessPoint: string;
-  signingIdentity: string;
-  usage: 'ownUse' | 'registryRight';
-  writerOrganisation: string;
-  ruleId: string;
-  /** The routing decision as given in the receipt. */
-  decision: Record<string, unknown>;
-  contentSha256: string;
-  size: number;
-  acceptedAt: string;
-  updatedAt: string;
-  /** Kanta sends tried (each with a new message id). */
-  attempts: number;
-  /** Increments on each operator rerun; part of the job id so BullMQ never drops a rerun as duplicate. */
-  run: number;
-  /** Documents that must be archived before this one is sent (RPLC parent, source of the right used). */
-  dependsOn: string[];
-  signature?: Record<string, unknown>;
-  ack?: Record<string, unknown>;
-  lastMessageId?: string;
-}
-
-export interface HistoryEvent {
-  at: string;
-  status: DocumentStatus | 'rerun' | 'retry' | 'waiting';
-  code?: string;
-  text?: string;
-  attempt?: number;
-  messageId?: string;
-  run?: number;
-  by?: string;
-}
-
-const JSON_FIELDS = new Set(['decision', 'dependsOn', 'signature', 'ack']);
+const JSON_FIELDS = new Set(['decision', 'header', 'dependsOn', 'signature', 'ack']);
 const NUMBER_FIELDS = new Set(['versionNumber', 'size', 'attempts', 'run']);
 
 function encode(record: Partial<DocumentRecord>): string[] {
@@ -286,7 +240,7 @@ export class DocumentStore {
    * Stores the signed bytes and drops the unsigned copy (Redis holds one copy of each document); with
    * `sendingAttempt`, also records the send that follows, in the same transaction.
    */
-  async saveSigned(tenant: string, documentId: string, signed: Buffer, signature: Record<string, unknown>, sendingAttempt?: number, now = new Date()): Promise<void> {
+  async saveSigned(tenant: string, documentId: string, signed: Buffer, signature: SignatureReceipt, sendingAttempt?: number, now = new Date()): Promise<void> {
     const at = now.toISOString();
     const events = [JSON.stringify({ at, status: 'signed' }), ...(sendingAttempt !== undefined ? [JSON.stringify({ at, status: 'sending', attempt: sendingAttempt })] : [])];
     const fields: Partial<DocumentRecord> = sendingAttempt !== undefined ? { status: 'sending', signature, attempts: sendingAttempt } : { status: 'signed', signature };

@@ -25,7 +25,7 @@ import {
   type LaneRef,
 } from './topology.ts';
 import { DelayedError } from 'bullmq';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 
 export interface PipelineEvents {
   onFinished?(event: FinishedEvent): void;

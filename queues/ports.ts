@@ -1,13 +1,16 @@
 // The narrow interfaces the queue layer needs from signing and from Kanta. main.ts adapts the
 // signer pool (certs/) and the Kanta client (adapters/kanta/) to them; tests and the queue benchmark
 // give their own implementations.
-import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../domain/document-header.ts';
+import type { AckRecord } from '../domain/document-record.ts';
+import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 
 export interface DocumentSigner {
-  sign(identityId: string, cdaXml: string): Promise<{ signedXml: string; receipt: Record<string, unknown> }>;
+  sign(identityId: string, cdaXml: string): Promise<{ signedXml: string; receipt: SignatureReceipt }>;
 }
 
-export type SendAction = 'archived' | 'retry' | 'park' | 'reject' | 'park-controller';
+export type { SendAction } from '../domain/values.ts';
+import type { SendAction, UsageSituation } from '../domain/values.ts';
 
 export interface SendResult {
   action: SendAction;
@@ -18,7 +21,7 @@ export interface SendResult {
   /** True when nothing was heard from the archive (timeout, reset, 5xx, 503): counts against the circuit. */
   transportFailure: boolean;
   retryAfterSeconds?: number;
-  ack?: Record<string, unknown>;
+  ack?: Pick<AckRecord, 'typeCode' | 'details'>;
   durationMs: number;
 }
 
@@ -26,7 +29,9 @@ export interface SendResult {
 export interface OutboundDocument {
   signedCda: Buffer;
   operation: DocumentOperation;
-  usage: 'ownUse' | 'registryRight';
+  usage: UsageSituation;
+  /** The CDA header read at intake (absent only for records stored before it was kept). */
+  metadata?: DocumentMetadata;
 }
 
 export interface DocumentSender {

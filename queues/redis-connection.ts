@@ -3,7 +3,7 @@
 // hash-tagged prefixes and the document store's Lua scripts touch keys of several slots.
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/schema.ts';
-import { GatewayError } from '../gateway/errors.ts';
+import { GatewayError } from '../domain/errors.ts';
 
 function secret(env: NodeJS.ProcessEnv, name: string | undefined): string | undefined {
   if (!name) return undefined;

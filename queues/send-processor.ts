@@ -3,8 +3,9 @@
 // bytes are stored before the first send; every resend (retry, crash recovery, rerun) sends exactly
 // those bytes with a new message id, so the archive's identical-resend rule makes a duplicate a no-op.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { DocumentOperation } from '../adapters/cda/document-metadata.ts';
-import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../gateway/errors.ts';
+import type { AckRecord } from '../domain/document-record.ts';
+import type { SignatureReceipt } from '../domain/signature-receipt.ts';
+import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../domain/errors.ts';
 import type { QueuesConfig } from '../config/schema.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus } from './document-store.ts';
@@ -20,7 +21,7 @@ export interface SignRequest {
 }
 export interface SignResponse {
   signedXml: string;
-  receipt: Record<string, unknown>;
+  receipt: SignatureReceipt;
 }
 
 export interface LaneContext {
@@ -83,7 +84,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
 
   const attempt = rec.attempts + 1;
   let signed = state.signed;
-  let receipt: Record<string, unknown> | undefined;
+  let receipt: SignatureReceipt | undefined;
   if (!signed) {
     if (!state.payload) {
       await finish('parked', 'QUEUE_PAYLOAD_MISSING');
@@ -113,7 +114,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   try {
     if (receipt) await store.saveSigned(tenant, documentId, signed, receipt, attempt, deps.now());
     else await store.update(tenant, documentId, { status: 'sending', attempts: attempt }, { status: 'sending', attempt }, deps.now());
-    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation as DocumentOperation, usage: rec.usage }));
+    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation, usage: rec.usage, ...(rec.header ? { metadata: rec.header } : {}) }));
   } catch (err) {
     breaker.releaseProbe();
     // A coded, permanent error from building the message (e.g. a version without its RPLC parent,
@@ -130,7 +131,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   else breaker.onSuccess();
 
   const code = result.code ?? (result.action === 'archived' ? undefined : 'KANTA_APPLICATION_ERROR');
-  const ack = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
+  const ack: AckRecord = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
   switch (result.action) {
     case 'archived':
       await store.markArchived(rec, { ack, lastMessageId: result.messageId }, { payloadSeconds: cfg.payloadRetentionSeconds, recordSeconds: cfg.recordRetentionSeconds }, deps.now());

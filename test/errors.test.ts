@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { ERROR_CATALOGUE, GatewayError, errorCodeOf, isErrorCode, type ErrorCode } from '../gateway/errors.ts';
+import { ERROR_CATALOGUE, GatewayError, errorCodeOf, isErrorCode, type ErrorCode } from '../domain/errors.ts';
 
 describe('error catalogue', () => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');

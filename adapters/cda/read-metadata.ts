@@ -1,12 +1,12 @@
 // Reads the header metadata of a CDA R2 social-welfare document (kanta.md §2) from a DOM parsed by
 // parseXmlSafely. Missing or malformed required fields are coded intake errors naming the field.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { NS, attr, child, children, textOf, walk } from '../xml/safe-parse.ts';
 import { isValidHetu } from './hetu.ts';
-import type { DocumentMetadata, ExistingSignature, ParentDocument } from './document-metadata.ts';
+import type { DocumentMetadata, ExistingSignature, ParentDocument } from '../../domain/document-header.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
 const HETU_ROOT = '1.2.246.21';
-const OID_PATTERN = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
 function required(value: string | undefined, field: string): string {
   if (value === undefined || value === '') throw new GatewayError('INTAKE_MISSING_FIELD', `Missing CDA header field: ${field}`, { details: { field } });

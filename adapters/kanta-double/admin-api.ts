@@ -1,7 +1,7 @@
 // The double's admin endpoints: GET/PUT /admin/faults, POST /admin/reset, GET /admin/inspect.
 // JSON in and out; a bad request is a coded 400, never a crash of the double.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { readBody } from './read-body.ts';
 import type { FaultSettings } from './faults.ts';
 import type { Inspection } from './inspection.ts';

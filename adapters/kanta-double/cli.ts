@@ -2,7 +2,7 @@
 // its own systems at it during onboarding. Resolves with the exit code once stopped (SIGINT/SIGTERM).
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { startKantaDouble } from './server.ts';
 import type { KantaDoubleOptions } from './options.ts';
 

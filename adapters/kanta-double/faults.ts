@@ -2,7 +2,7 @@
 // answers that never come (or come late), service breaks with Retry-After, forced AE for chosen
 // documents and slow-drip answers. Every request draws the same five random numbers in the same order
 // from a seeded PRNG, so a seed reproduces exactly which requests fail whatever the settings are.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 
 export interface FaultSettings {
   /** Added before answering: fixed ms plus uniform random 0…randomUpToMs. */

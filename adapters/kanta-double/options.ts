@@ -1,7 +1,7 @@
 // Options of the archive double, their defaults and the one function that validates them. The code
 // tables default to docs/kanta-binding.md §1 and are configurable because the real values are handed
 // out during joining (kanta.md "Open questions").
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { FaultSettings } from './faults.ts';
 
 export interface AccessPointRegistration {

@@ -3,7 +3,7 @@
 // certs/keystore.ts and injected, so this module never handles PKCS#12 passwords.
 import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { AccessPoint } from '../../config/schema.ts';
 import type { TlsClientPem } from './transport.ts';
 

@@ -10,12 +10,13 @@
 //                    connection that endangers the service)
 // Codes from the archive double are docs/kanta-double.md's list; the rest are [A] guesses at Kanta
 // codes until the real list arrives during joining. Unknown codes fall back by ack typeCode.
-import { ERROR_CATALOGUE } from '../../gateway/errors.ts';
-import type { ErrorCode } from '../../gateway/errors.ts';
+import { ERROR_CATALOGUE } from '../../domain/errors.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
 import type { AckDetail, AckTypeCode, ParsedAck } from './ack-parser.ts';
 import type { FaultSide, SoapFault } from './soap-envelope.ts';
 
-export type SendAction = 'archived' | 'retry' | 'park' | 'reject' | 'park-controller';
+export type { SendAction } from '../../domain/values.ts';
+import type { SendAction } from '../../domain/values.ts';
 
 export interface ClassificationRow {
   action: SendAction;

@@ -1,9 +1,9 @@
 // Reads the MCCI-style application acknowledgement (kanta-binding.md §4), also the ack block inside a
 // query answer. Input is an element from parseResponseXml/unwrapResponse (safe parsing: no DTDs).
 // Anything that is not a readable ack is KANTA_BAD_RESPONSE, which the classification retries.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { NS, attr, children, textOf, walk } from '../xml/safe-parse.ts';
-import type { InstanceId } from '../cda/document-metadata.ts';
+import type { InstanceId } from '../../domain/document-header.ts';
 
 export type AckTypeCode = 'AA' | 'AE' | 'AR';
 

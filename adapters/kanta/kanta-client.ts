@@ -3,8 +3,8 @@
 // returns the classified outcome so the queue decides (retry, park, reject). It throws only for
 // programming and input errors (e.g. a version without an RPLC parent) as coded GatewayErrors.
 import { performance } from 'node:perf_hooks';
-import { GatewayError, errorCodeOf } from '../../gateway/errors.ts';
-import type { ErrorCode } from '../../gateway/errors.ts';
+import { GatewayError, errorCodeOf } from '../../domain/errors.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
 import type { AccessPoint, KantaCodes } from '../../config/schema.ts';
 import { buildArchiveRequest } from './message-builder.ts';
 import { buildClientRelationshipQuery } from './query-builder.ts';

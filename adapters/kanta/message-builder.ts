@@ -1,9 +1,9 @@
 // Builds the HL7 V3 archive request ("siirtokehys") exactly per kanta-binding.md §2 from the signed
 // CDA and the metadata read from it. String-built: the CDA travels as Base64 of the exact signed
 // bytes inside the MIME text, and the frame repeats header metadata so Kanta can route it.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { AccessPoint, KantaCodes } from '../../config/schema.ts';
-import type { DocumentOperation } from '../cda/document-metadata.ts';
+import type { DocumentOperation } from '../../domain/document-header.ts';
 import { escapeAttr as a, escapeText } from './xml-escape.ts';
 import { buildMultipartRelated } from './mime.ts';
 import { wrapTransmission } from './transmission-wrapper.ts';

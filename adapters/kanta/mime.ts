@@ -3,7 +3,7 @@
 // The reader is tolerant (LF or CRLF, header case, angle brackets around Content-ID) because the
 // same convention comes back in query answers.
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 
 const CRLF = '\r\n';
 const LINE = 76; // RFC 2045 §6.8 maximum encoded line length

@@ -1,9 +1,10 @@
 // What the send worker hands the Kanta adapter: the signed CDA bytes plus what the gateway read and
 // decided about them. Plain data (no DOM); the bytes are sent exactly as signed.
-import type { DocumentMetadata, DocumentOperation } from '../cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../../domain/document-header.ts';
 
 /** Käyttötilanne (1.2.246.537.6.1289.201901): organizer's own registry, or a provider under a registry-use right. */
-export type RegistryUsage = 'ownUse' | 'registryRight';
+import type { UsageSituation } from '../../domain/values.ts';
+export type RegistryUsage = UsageSituation;
 
 export interface OutboundDocument {
   metadata: DocumentMetadata;

@@ -1,7 +1,7 @@
 // Reads the "Hae asiakkuus" answer (kanta-binding.md §5): the ack says found (AA) or not (AE NOT_FOUND
 // / QUERY_FORBIDDEN); when found, the latest asiakkuusasiakirja comes back in the same MIME convention
 // as the archive request, and is returned as the exact bytes Kanta holds.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { NS, attr, children, walk, textOf } from '../xml/safe-parse.ts';
 import { parseAck } from './ack-parser.ts';
 import type { ParsedAck } from './ack-parser.ts';

@@ -2,7 +2,7 @@
 // (organizer) and which client. The answer carries the organizer's latest asiakkuusasiakirja.
 import { randomUUID } from 'node:crypto';
 import type { AccessPoint, KantaCodes } from '../../config/schema.ts';
-import type { InstanceId } from '../cda/document-metadata.ts';
+import type { InstanceId } from '../../domain/document-header.ts';
 import { escapeAttr as a } from './xml-escape.ts';
 import { messageIdRootOf, wrapTransmission } from './transmission-wrapper.ts';
 import type { BuiltMessage, MessageId } from './outbound-document.ts';

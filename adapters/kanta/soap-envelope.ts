@@ -2,7 +2,7 @@
 // string, and answers come back as the Body's first element or a Fault. The plain binding posts and
 // receives the bare HL7 message; unwrapResponse reads both, so a bare ack or a stray envelope is
 // understood whatever the configured binding.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { NS, child, parseXmlSafely, textOf } from '../xml/safe-parse.ts';
 
 const ENVELOPE_OPEN = `<soapenv:Envelope xmlns:soapenv="${NS.soap11}"><soapenv:Header/><soapenv:Body>`;

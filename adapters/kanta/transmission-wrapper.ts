@@ -1,7 +1,7 @@
 // The HL7 V3 transmission wrapper shared by every message the gateway sends (kanta-binding.md §2 and
 // §5): root element named after the interaction, id, creationTime, processing codes, receiver and
 // sender devices. The controlActProcess is supplied by the caller as an already-escaped fragment.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { AccessPoint } from '../../config/schema.ts';
 import { escapeAttr } from './xml-escape.ts';
 import { formatHl7Timestamp } from './hl7-time.ts';

@@ -3,8 +3,8 @@
 // a KANTA_* code; HTTP statuses are returned as they are and mapped by httpStatusError, because a
 // non-200 answer may still carry a SOAP Fault worth reading.
 import { Agent, request } from 'undici';
-import { GatewayError } from '../../gateway/errors.ts';
-import type { ErrorCode } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
 
 export interface TlsClientPem {
   certPem: string;

@@ -1,7 +1,7 @@
 // Escaping for the string-built HL7 messages (the frame is never serialised from a DOM or a JS
 // object: libs.md "soap" — re-serialisation would touch the signed bytes). Every attribute and text
 // value goes through here.
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 
 // XML 1.0 §2.2: these code points cannot appear in a document at all, not even as character references.
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

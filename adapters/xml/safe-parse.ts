@@ -3,7 +3,7 @@
 // instead of yielding a half-built tree. xmldom 0.8 is the version xml-crypto itself uses, so the
 // same parser reads what the signer and verifier see.
 import { DOMParser } from '@xmldom/xmldom';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 
 export const NS = {
   hl7: 'urn:hl7-org:v3',

@@ -1,7 +1,7 @@
 // The usage-log entry for each thing the gateway does with client data, built from the values the
 // intake, status, queue, registry-rights and ops code already hold. Pure: the callers append the
 // result, so which fields reach the log is decided here, in one place, and tested without HTTP.
-import type { DocumentMetadata, DocumentOperation } from '../../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../../domain/document-header.ts';
 import type { Tenant } from '../../config/schema.ts';
 import type { DocumentRecord } from '../../queues/document-store.ts';
 import type { RoutingIndex } from '../routing/index-build.ts';

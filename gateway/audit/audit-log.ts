@@ -11,9 +11,10 @@
 // a busy second process starves (measured: 64 straight losses under 10 000 concurrent appends).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { clientKey } from '../routing/client-key.ts';
 import { canonicalJson, genesisDigest, recordDigest } from './verify-chain.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
 export const AUDIT_ACTIONS = [
   'intake-accepted',
@@ -111,7 +112,6 @@ export interface AuditLogOptions {
   pageSize?: number;
 }
 
-const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const ACTOR_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const CODE = /^[A-Za-z0-9._:-]{1,64}$/;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -166,7 +166,7 @@ function invalid(message: string): GatewayError {
 }
 
 function checkOid(oid: unknown, field: string): string {
-  if (typeof oid !== 'string' || !OID.test(oid) || oid.length > 128) throw invalid(`audit event: ${field} must be an OID`);
+  if (typeof oid !== 'string' || !OID_PATTERN.test(oid) || oid.length > 128) throw invalid(`audit event: ${field} must be an OID`);
   return oid;
 }
 

@@ -10,11 +10,11 @@
 //   {prefix}:rko:{<organizer>:<clientKey>}:hist  list of JSON RightChange, oldest first
 //   {prefix}:rko:client:<clientKey>              set of organizers holding state for the client
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { clientKey as makeClientKey } from '../routing/client-key.ts';
 import type { RightChange, RightEntriesByTask, RightSnapshot } from '../routing/types.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
-const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
 export interface ClientId {
   root: string;
@@ -142,7 +142,7 @@ export class RegistryRightStore {
 }
 
 function checkOid(value: string, field: string): void {
-  if (typeof value !== 'string' || !OID.test(value)) throw new GatewayError('REQUEST_INVALID', `${field} must be an OID`, { details: { field } });
+  if (typeof value !== 'string' || !OID_PATTERN.test(value)) throw new GatewayError('REQUEST_INVALID', `${field} must be an OID`, { details: { field } });
 }
 
 function isoOf(at: Date): string {

@@ -2,8 +2,8 @@
 // would a candidate configuration decide for them? Only what routing reads is kept: no content, and the
 // client only as its clientKey() pseudonym.
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../errors.ts';
-import type { DocumentOperation } from '../../adapters/cda/document-metadata.ts';
+import { GatewayError } from '../../domain/errors.ts';
+import type { DocumentOperation } from '../../domain/document-header.ts';
 import { clientKey } from '../routing/client-key.ts';
 import type { ParentRecord, RoutingMeta, RoutingOutcome } from '../routing/types.ts';
 

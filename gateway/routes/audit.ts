@@ -6,13 +6,13 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { isValidHetu } from '../../adapters/cda/hetu.ts';
 import { callerOf } from '../caller.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { RoutingIndex } from '../routing/index-build.ts';
 import { checkAuditRange, type AuditActor, type AuditLog, type AuditRange } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/verify-chain.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
 const HETU_ROOT = '1.2.246.21';
-const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 /** Response header with the head the export runs up to: `<seq> sha256:<hex>` (compare with the last line). */
 export const AUDIT_HEAD_HEADER = 'Audit-Chain-Head';
 
@@ -34,7 +34,7 @@ function clientOf(req: Request): { root: string; extension: string } | undefined
     if (req.query.clientRoot !== undefined) throw new GatewayError('REQUEST_INVALID', 'clientRoot needs client');
     return undefined;
   }
-  if (!OID.test(root)) throw new GatewayError('REQUEST_INVALID', 'clientRoot must be an OID');
+  if (!OID_PATTERN.test(root)) throw new GatewayError('REQUEST_INVALID', 'clientRoot must be an OID');
   if (extension.length > 64) throw new GatewayError('REQUEST_INVALID', 'client is too long');
   // The message leaves the value out: it is a personal identity code.
   if (root === HETU_ROOT && !isValidHetu(extension)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
@@ -47,7 +47,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   router.get('/v1/audit/:organisation', async (req: Request, res: Response) => {
     const caller = callerOf(res);
     const org = req.params.organisation as string;
-    if (!OID.test(org)) throw new GatewayError('REQUEST_INVALID', 'organisation must be an OID');
+    if (!OID_PATTERN.test(org)) throw new GatewayError('REQUEST_INVALID', 'organisation must be an OID');
     const index = deps.index();
     // An organisation removed from the configuration keeps its log; operators can still export it.
     if (!index.organisations.has(org) && !(await deps.log.head(org))) throw new GatewayError('NOT_FOUND', 'No such organisation');

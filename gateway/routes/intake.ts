@@ -2,14 +2,14 @@
 // Every refusal happens before anything is stored; once stored, the document is either enqueued or
 // removed again (Redis failing mid-way answers 503 and keeps nothing half-stored).
 import express, { type Request, type Response, type Router } from 'express';
-import type { DocumentMetadata, DocumentOperation } from '../../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../../domain/document-header.ts';
 import { readDocumentMetadata } from '../../adapters/cda/read-metadata.ts';
 import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../../config/schema.ts';
 import type { DocumentRecord, DocumentStore } from '../../queues/document-store.ts';
 import { TERMINAL_STATUSES, sha256Hex } from '../../queues/document-store.ts';
 import { tenantOf } from '../caller.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -142,7 +142,8 @@ export function intakeRouter(deps: IntakeDeps): Router {
             usage: outcome.usageSituation,
             writerOrganisation: outcome.writerOrganisation,
             ruleId: outcome.ruleId,
-            decision: outcome as unknown as Record<string, unknown>,
+            decision: outcome,
+            header,
             dependsOn,
           },
           body,

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import type { Pipeline } from '../../queues/pipeline.ts';
 import type { DocumentStore } from '../../queues/document-store.ts';
 import { callerOf, requireOps } from '../caller.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { opsEvents, rerunEvent } from '../audit/audit-events.ts';
 import type { Tenant } from '../../config/schema.ts';
+import { isOid } from '../../domain/values.ts';
 
 export interface OpsDeps {
   pipeline: Pipeline;
@@ -76,7 +77,7 @@ export function opsRouter(deps: OpsDeps): Router {
   for (const action of ['pause', 'resume'] as const) {
     router.post(`/v1/ops/controllers/:oid/${action}`, async (req, res) => {
       const oid = req.params.oid;
-      if (!/^[0-2](\.\d+)+$/.test(oid)) throw new GatewayError('REQUEST_INVALID', 'controller must be an OID');
+      if (!isOid(oid)) throw new GatewayError('REQUEST_INVALID', 'controller must be an OID');
       if (action === 'pause') await deps.pipeline.pauseController(oid, who(res));
       else await deps.pipeline.resumeController(oid);
       for (const ev of opsEvents({ opsId: who(res), operation: `${action}-controller`, controller: oid })) await deps.audit?.append(ev);

@@ -1,5 +1,6 @@
 // The receipt a tenant gets at intake and, extended with progress, from the status endpoint.
-import type { DocumentRecord } from '../../queues/document-store.ts';
+import type { DocumentRecord } from '../../domain/document-record.ts';
+import type { RoutingDecision } from '../../domain/routing-decision.ts';
 
 export interface Receipt {
   submissionId: string;
@@ -10,7 +11,7 @@ export interface Receipt {
   status: string;
   statusUrl: string;
   acceptedAt: string;
-  routing: Record<string, unknown>;
+  routing: RoutingDecision;
 }
 
 export function receiptOf(rec: DocumentRecord): Receipt {

@@ -5,20 +5,20 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import { rightReadEvent, rightSetEvent } from '../audit/audit-events.ts';
 import express, { type Request, type Response } from 'express';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { tenantOf } from '../caller.ts';
 import { isValidHetu } from '../../adapters/cda/hetu.ts';
 import type { RoutingIndex } from '../routing/index-build.ts';
 import { validateRightEntries } from '../routing/extract-rights.ts';
 import type { RightChange, RightEntriesByTask, RightPeriod, RightSnapshot } from '../routing/types.ts';
 import type { ClientId, RegistryRightStore } from '../registry-rights/right-store.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
 const HETU_ROOT = '1.2.246.21';
-const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
 function clientFrom(root: unknown, extension: unknown, where: string): ClientId {
   const r = root === undefined ? HETU_ROOT : root;
-  if (typeof r !== 'string' || !OID.test(r)) throw new GatewayError('REQUEST_INVALID', `${where}: client root must be an OID`);
+  if (typeof r !== 'string' || !OID_PATTERN.test(r)) throw new GatewayError('REQUEST_INVALID', `${where}: client root must be an OID`);
   if (typeof extension !== 'string' || extension.length === 0 || extension.length > 64) throw new GatewayError('REQUEST_INVALID', `${where}: client id is missing`);
   // Message without the value: it is a personal identity code.
   if (r === HETU_ROOT && !isValidHetu(extension)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
@@ -66,7 +66,7 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
     const body: unknown = req.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('REQUEST_INVALID', 'Body must be a JSON object {organizer, client, entries}');
     const { organizer, client, entries } = body as Record<string, unknown>;
-    if (typeof organizer !== 'string' || !OID.test(organizer)) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID', { details: { field: 'organizer' } });
+    if (typeof organizer !== 'string' || !OID_PATTERN.test(organizer)) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID', { details: { field: 'organizer' } });
     if (!client || typeof client !== 'object') throw new GatewayError('REQUEST_INVALID', 'client must be {root?, extension}', { details: { field: 'client' } });
     const clientId = clientFrom((client as Record<string, unknown>).root, (client as Record<string, unknown>).extension, 'client');
     const index = deps.index();
@@ -85,7 +85,7 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
     const q = req.query;
     const clientId = clientFrom(q.clientRoot, q.client, 'query');
     const wanted = q.organizer;
-    if (wanted !== undefined && (typeof wanted !== 'string' || !OID.test(wanted))) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID');
+    if (wanted !== undefined && (typeof wanted !== 'string' || !OID_PATTERN.test(wanted))) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID');
     const withHistory = q.history === 'true' || q.history === '1';
     const index = deps.index();
     const orgs = new Set(index.actsForByTenant.get(tenant.id)?.keys() ?? []);

@@ -2,9 +2,9 @@
 // journal) against a candidate configuration and the current one, with the same right state and the
 // same `now` (the original acceptance time), so the difference is the configuration's alone.
 import express, { type Request, type Response } from 'express';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { requireOps } from '../caller.ts';
-import { ConfigError, validateConfig } from '../../config/load.ts';
+import { isConfigError, validateConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { buildRoutingIndex, type RoutingIndex } from '../routing/index-build.ts';
 import { decide } from '../routing/decide.ts';
@@ -95,7 +95,7 @@ export function routingDryRunRouter(deps: {
       // File references are not read by routing; resolving them against the working directory is harmless.
       candidate = validateConfig(raw as Record<string, unknown>, 'dry-run candidate', process.cwd());
     } catch (err) {
-      if (err instanceof ConfigError) throw new GatewayError('REQUEST_INVALID', 'The candidate configuration is invalid', { details: { issues: err.issues } });
+      if (isConfigError(err)) throw new GatewayError('REQUEST_INVALID', 'The candidate configuration is invalid', { details: { issues: err.details.issues } });
       throw err;
     }
     const current = deps.current();

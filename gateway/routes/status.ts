@@ -6,7 +6,7 @@ import type { DocumentStore } from '../../queues/document-store.ts';
 import { statusReadEvent } from '../audit/audit-events.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { tenantOf } from '../caller.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { receiptOf } from './receipt.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,9 +4,9 @@
 // run can replay it against a candidate configuration. Rules are in gateway/routing/rules.ts and
 // docs/routing.md; each refusal names its rule.
 import type { Tenant } from '../../config/schema.ts';
-import type { DocumentOperation } from '../../adapters/cda/document-metadata.ts';
-import { CLIENT_RELATIONSHIP_GROUP } from '../../adapters/cda/document-metadata.ts';
-import { ERROR_CATALOGUE } from '../errors.ts';
+import type { DocumentOperation } from '../../domain/document-header.ts';
+import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
+import { ERROR_CATALOGUE } from '../../domain/errors.ts';
 import type { RuleId } from './rules.ts';
 import { RULES } from './rules.ts';
 import { contractKey, type RoutingIndex } from './index-build.ts';

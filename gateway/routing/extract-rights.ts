@@ -6,11 +6,11 @@
 //     { palveluyksikon_nimi: { code: <unit OID> }, asiakkuuden_alkamispvm, asiakkuuden_paattymispvm? }
 // The end-date key is an assumption (kanta.md §4). Pure; a malformed shape is a coded error, never a
 // silently empty right set, because an empty set would close every provider's right.
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { finnishDate, isCalendarDate } from './finnish-date.ts';
 import type { RightEntriesByTask, RightPeriod } from './types.ts';
+import { OID_PATTERN } from '../../domain/values.ts';
 
-const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const TASK = /^\d+$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -64,7 +64,7 @@ export function extractRightsFromClientRelationship(json: unknown): RightEntries
     providers.forEach((p: unknown, j) => {
       const pat = `${at}.palveluntuottaja[${j}]`;
       if (!isObject(p)) throw bad(pat, 'must be an object');
-      const unit = codeOf(p.palveluyksikon_nimi, `${pat}.palveluyksikon_nimi`, OID, 'a service unit OID');
+      const unit = codeOf(p.palveluyksikon_nimi, `${pat}.palveluyksikon_nimi`, OID_PATTERN, 'a service unit OID');
       const start = dateField(p.asiakkuuden_alkamispvm, `${pat}.asiakkuuden_alkamispvm`);
       const rawEnd = p.asiakkuuden_paattymispvm;
       const end = rawEnd === undefined || rawEnd === null ? undefined : dateField(rawEnd, `${pat}.asiakkuuden_paattymispvm`);
@@ -89,7 +89,7 @@ export function validateRightEntries(raw: unknown): RightEntriesByTask {
       if (!isObject(p)) throw invalid('must be an object', at);
       const extra = Object.keys(p).filter((k) => k !== 'unit' && k !== 'start' && k !== 'end');
       if (extra.length) throw invalid(`unknown field ${extra[0]}`, at);
-      if (typeof p.unit !== 'string' || !OID.test(p.unit)) throw invalid('unit must be a service unit OID', `${at}.unit`);
+      if (typeof p.unit !== 'string' || !OID_PATTERN.test(p.unit)) throw invalid('unit must be a service unit OID', `${at}.unit`);
       if (typeof p.start !== 'string' || !isCalendarDate(p.start)) throw invalid('start must be a date YYYY-MM-DD', `${at}.start`);
       if (p.end === undefined || p.end === null) return { unit: p.unit, start: p.start };
       if (typeof p.end !== 'string' || !isCalendarDate(p.end)) throw invalid('end must be a date YYYY-MM-DD', `${at}.end`);

@@ -2,7 +2,7 @@
 // decision is a handful of map reads. Rebuilt (never patched) on reload; frozen so a decision in flight
 // keeps the version it started with.
 import type { ActsFor, Config, Contract, Organisation, ServiceUnit, Tenant } from '../../config/schema.ts';
-import { CLIENT_RELATIONSHIP_GROUP } from '../../adapters/cda/document-metadata.ts';
+import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
 
 export interface RoutingIndexOptions {
   /**

@@ -1,5 +1,5 @@
 // A routing refusal as the GatewayError the HTTP layer renders: same code, message, ruleId and details.
-import { GatewayError } from '../errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { RoutingRejection } from './types.ts';
 
 export function rejectionError(r: RoutingRejection): GatewayError {

@@ -1,7 +1,7 @@
 // The routing rule catalogue: one stable id per rule, what it checks and the code it refuses with.
 // docs/routing.md has one row per entry (test/routing/rules-doc.test.ts keeps the two in step); the
 // decision and every rejection carry the ruleId so a receipt can be traced to its row.
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
 
 export interface RuleSpec {
   /** What the rule checks, one line. */

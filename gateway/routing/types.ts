@@ -1,25 +1,13 @@
 // Plain, JSON-friendly data of the routing decision (issue #4). The decision object goes into the intake
 // receipt and the document status as it is, so every field is a string, number, boolean or plain object.
-import type { ErrorCode } from '../errors.ts';
-import type { DocumentMetadata } from '../../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata } from '../../domain/document-header.ts';
+import type { RightPeriod } from '../../domain/routing-decision.ts';
 
-/** One period of a provider unit's registry-use right for one service task (seed 004 §3.3). */
-export interface RightPeriod {
-  /** Provider service unit OID (palveluyksikon_nimi.code). */
-  unit: string;
-  /** asiakkuuden_alkamispvm, YYYY-MM-DD, Finnish calendar date, inclusive. */
-  start: string;
-  /** asiakkuuden_paattymispvm, YYYY-MM-DD, inclusive; absent while the right is open. */
-  end?: string;
-}
+// The decision model itself lives in domain/ (the document record carries it); re-exported for routing's callers.
+export type { RightEntry, RightPeriod, RoutingDecision, RoutingOutcome, RoutingRejection } from '../../domain/routing-decision.ts';
 
 /** Right periods by service task code (palvelutehtävä, functionCode). A unit may have several periods (reopened). */
 export type RightEntriesByTask = Readonly<Record<string, readonly RightPeriod[]>>;
-
-/** The right entry a decision relied on: a period plus the task it is listed under. */
-export interface RightEntry extends RightPeriod {
-  task: string;
-}
 
 /** Where the current right state came from. */
 export type RightSource =
@@ -54,30 +42,3 @@ export interface ParentRecord {
   controller: string;
 }
 
-export interface RoutingDecision {
-  accepted: true;
-  /** Rekisterinpitäjä: the registry the document goes into (= custodian). */
-  controller: string;
-  registry: 'own' | 'organizer';
-  writerOrganisation: string;
-  accessPoint: string;
-  signingIdentity: string;
-  /** Käyttötilanne: own use, or a provider writing under a registry-use right. */
-  usageSituation: 'ownUse' | 'registryRight';
-  ruleId: string;
-  explanation: string;
-  contractId?: string;
-  right?: RightEntry;
-  configVersion: string;
-}
-
-export interface RoutingRejection {
-  accepted: false;
-  code: ErrorCode;
-  ruleId: string;
-  message: string;
-  details?: Record<string, unknown>;
-  configVersion: string;
-}
-
-export type RoutingOutcome = RoutingDecision | RoutingRejection;

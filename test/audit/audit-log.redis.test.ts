@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { useRedis } from '../helpers/redis.ts';
 import { AuditLog, type AuditEvent, type AuditRecord } from '../../gateway/audit/audit-log.ts';
 import { canonicalJson, genesisDigest, verifyChain } from '../../gateway/audit/verify-chain.ts';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { clientKey } from '../../gateway/routing/client-key.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { useRedis } from '../helpers/redis.ts';
 import { setCaller } from '../../gateway/caller.ts';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index.ts';
 import { AuditLog } from '../../gateway/audit/audit-log.ts';
 import { verifyChain } from '../../gateway/audit/verify-chain.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadCredential, SigningKeyStore } from '../../certs/keystore.ts';
 import { toTlsOptions } from '../../certs/credential.ts';
 import { initTestPki, issueSigningCertificate, type PemPair, type TestPkiManifest } from '../../certs/test-pki.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import { ORG1, ORG2, tempDir } from './helpers.ts';
 
 function codeOf(fn: () => unknown): string | undefined {

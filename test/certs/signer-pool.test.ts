@@ -6,7 +6,7 @@ import { signSystem } from '../../certs/system-signer.ts';
 import { loadCredential } from '../../certs/credential.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
-import { GatewayError, errorCodeOf } from '../../gateway/errors.ts';
+import { GatewayError, errorCodeOf } from '../../domain/errors.ts';
 import { ORG1, ORG2, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 describe('certs/signer-pool', function () {

@@ -6,7 +6,7 @@ import { signSystem } from '../../certs/system-signer.ts';
 import { loadCredential, type Credential } from '../../certs/credential.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import { ORG1, SAMPLE_PATH, compactSample, embeddedCertFile, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 const select = xpath.useNamespaces({ cda: 'urn:hl7-org:v3', hl7fi: 'urn:hl7finland', ds: 'http://www.w3.org/2000/09/xmldsig#' });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { attributeByLocalName, scanElements, scannedChildren } from '../../certs/xml-offsets.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 
 describe('certs/xml-offsets', () => {
   it('gives exact offsets and namespaces, stepping over comments, CDATA and quoted ">"', () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigHolder } from '../../config/config-holder.ts';
-import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load.ts';
+import { isConfigError, loadConfig, type ConfigError, type LoadedConfig } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 
 const REGION = '1.2.246.10.11111111.10.0';
@@ -39,7 +39,7 @@ function configError(fn: () => unknown): ConfigError {
   try {
     fn();
   } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
+    expect(isConfigError(err)).to.equal(true);
     return err as ConfigError;
   }
   throw new Error('expected a ConfigError');
@@ -81,9 +81,9 @@ describe('config/load', () => {
       const file = write(`bad-${m.name.replace(/\W+/g, '-')}.yaml`, cfg);
       const err = configError(() => loadConfig(file, {}));
       expect(err.code).to.equal('CONFIG_INVALID');
-      expect(err.file).to.equal(file);
-      const issue = err.issues.find((i) => i.path === m.path);
-      expect(issue, `issues: ${JSON.stringify(err.issues)}`).to.not.equal(undefined);
+      expect(err.details.file).to.equal(file);
+      const issue = err.details.issues.find((i) => i.path === m.path);
+      expect(issue, `issues: ${JSON.stringify(err.details.issues)}`).to.not.equal(undefined);
       expect(issue!.reason).to.match(m.reason);
       expect(err.message).to.contain(`${file}: ${m.path || '(root)'}: ${issue!.reason}`);
     });
@@ -94,14 +94,14 @@ describe('config/load', () => {
     cfg.tenants![0]!.accessPoint = 'ap-9';
     cfg.contracts![0]!.validTo = '2020-01-01';
     const err = configError(() => loadConfig(write('two.yaml', cfg), {}));
-    expect(err.issues.map((i) => i.path).sort()).to.deep.equal(['contracts.0.validTo', 'tenants.0.accessPoint']);
+    expect(err.details.issues.map((i) => i.path).sort()).to.deep.equal(['contracts.0.validTo', 'tenants.0.accessPoint']);
   });
 
   it('reports unreadable, unparsable and non-mapping files', () => {
-    expect(configError(() => loadConfig(path.join(dir, 'missing.yaml'), {})).issues[0]!.reason).to.match(/cannot read: ENOENT/);
-    expect(configError(() => loadConfig(write('broken.yaml', 'tenants: [\n  - id: x\n  bad'), {})).issues[0]!.reason).to.match(/^cannot parse/);
-    expect(configError(() => loadConfig(write('broken.json', '{"tenants": '), {})).issues[0]!.reason).to.match(/^cannot parse/);
-    expect(configError(() => loadConfig(write('list.yaml', '- a\n- b\n'), {})).issues[0]!.reason).to.equal('top level must be a mapping');
+    expect(configError(() => loadConfig(path.join(dir, 'missing.yaml'), {})).details.issues[0]!.reason).to.match(/cannot read: ENOENT/);
+    expect(configError(() => loadConfig(write('broken.yaml', 'tenants: [\n  - id: x\n  bad'), {})).details.issues[0]!.reason).to.match(/^cannot parse/);
+    expect(configError(() => loadConfig(write('broken.json', '{"tenants": '), {})).details.issues[0]!.reason).to.match(/^cannot parse/);
+    expect(configError(() => loadConfig(write('list.yaml', '- a\n- b\n'), {})).details.issues[0]!.reason).to.equal('top level must be a mapping');
   });
 
   it('loads YAML and JSON of the same content to the same configuration and version', () => {
@@ -130,7 +130,7 @@ describe('config/load', () => {
     // KGW_PORT and KGW_HOST, and overrides are validated like the file.
     expect(loadConfig(file, { KGW_PORT: '8443', KGW_HOST: '0.0.0.0' }).config.gateway).to.include({ port: 8443, host: '0.0.0.0' });
     const err = configError(() => loadConfig(file, { KGW_CONFIG__gateway__port: '70000' }));
-    expect(err.issues[0]!.path).to.equal('gateway.port');
+    expect(err.details.issues[0]!.path).to.equal('gateway.port');
   });
 
   it('resolves relative file paths against the config file directory, wherever the process runs', () => {
@@ -209,7 +209,7 @@ describe('config/config-holder', () => {
     expect(bad.ok).to.equal(false);
     if (!bad.ok) {
       expect(bad.keptVersion).to.equal(v1);
-      expect(bad.error).to.be.instanceOf(ConfigError);
+      expect(isConfigError(bad.error)).to.equal(true);
     }
     expect(holder.current.version).to.equal(v1);
     expect(holder.lastReloadError).to.match(/cannot parse/);

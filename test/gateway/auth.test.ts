@@ -9,7 +9,7 @@ import { validateConfig } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { authenticate, buildCredentialIndex, normaliseDn, sha256Hex } from '../../gateway/auth.ts';
 import type { Caller } from '../../gateway/caller.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 
 const ORG = '1.2.246.10.22222222.10.0';
 

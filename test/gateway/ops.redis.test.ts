@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { DEMO, buildDemoEnvironment, newDocumentId, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis } from '../../queues/local-redis-server.ts';

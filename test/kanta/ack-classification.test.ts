@@ -4,8 +4,8 @@ import type { SendAction } from '../../adapters/kanta/ack-classification.ts';
 import { parseAck } from '../../adapters/kanta/ack-parser.ts';
 import type { AckTypeCode, ParsedAck } from '../../adapters/kanta/ack-parser.ts';
 import { parseResponseXml, unwrapResponse } from '../../adapters/kanta/soap-envelope.ts';
-import { ERROR_CATALOGUE, errorCodeOf } from '../../gateway/errors.ts';
-import type { ErrorCode } from '../../gateway/errors.ts';
+import { ERROR_CATALOGUE, errorCodeOf } from '../../domain/errors.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
 import { ackFor, soapFault, soapWrap } from './helpers/fixtures.ts';
 
 const REQUEST = '<id root="1.2.3" extension="42"/>';

@@ -6,7 +6,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { KantaClient } from '../../adapters/kanta/kanta-client.ts';
 import type { KantaClientOptions } from '../../adapters/kanta/kanta-client.ts';
 import { buildMultipartRelated } from '../../adapters/kanta/mime.ts';
-import { GatewayError, errorCodeOf } from '../../gateway/errors.ts';
+import { GatewayError, errorCodeOf } from '../../domain/errors.ts';
 import { startServer } from './helpers/local-server.ts';
 import type { Handler, LocalServer, RecordedRequest } from './helpers/local-server.ts';
 import { makeTestPki } from './helpers/test-pki.ts';

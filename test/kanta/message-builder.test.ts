@@ -6,7 +6,7 @@ import { buildMultipartRelated, parseMultipartRelated } from '../../adapters/kan
 import { formatHl7Timestamp } from '../../adapters/kanta/hl7-time.ts';
 import { newMessageIdExtension } from '../../adapters/kanta/message-id.ts';
 import { buildClientRelationshipQuery } from '../../adapters/kanta/query-builder.ts';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import type { OutboundDocument } from '../../adapters/kanta/outbound-document.ts';
 import { HETU, MSG_ROOT, ORG, SENDER, UNIT, accessPoint, codes, sampleDocument } from './helpers/fixtures.ts';
 

@@ -3,7 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { KantaTransport, httpStatusError, parseRetryAfter } from '../../adapters/kanta/transport.ts';
 import type { TransportOptions } from '../../adapters/kanta/transport.ts';
-import { GatewayError, errorCodeOf } from '../../gateway/errors.ts';
+import { GatewayError, errorCodeOf } from '../../domain/errors.ts';
 import { makeTestPki } from './helpers/test-pki.ts';
 import type { TestPki } from './helpers/test-pki.ts';
 import { startServer } from './helpers/local-server.ts';

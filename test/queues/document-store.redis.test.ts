@@ -1,7 +1,8 @@
+import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import { DocumentStore, sha256Hex, type DocumentRecord } from '../../queues/document-store.ts';
 import { useRedis } from '../helpers/redis.ts';
 
@@ -26,7 +27,7 @@ function input(over: Partial<CreateInput> = {}): CreateInput {
     usage: 'ownUse',
     writerOrganisation: ORG,
     ruleId: 'R-OWN-REGISTRY',
-    decision: { ruleId: 'R-OWN-REGISTRY', nested: { list: [1, 2] } },
+    decision: testDecision({ right: { unit: '1.2.246.10.1.2', start: '2026-01-01', task: 'T1' } }),
     dependsOn: [],
     ...over,
   };
@@ -144,12 +145,12 @@ describe('queues/document-store (real Redis)', function () {
     const inp = input();
     await store.create(inp, PAYLOAD);
     const signed = Buffer.concat([PAYLOAD, Buffer.from('<!-- signed ✓ -->\r\n')]);
-    await store.saveSigned('ta', inp.documentId, signed, { serial: '01' }, 1);
+    await store.saveSigned('ta', inp.documentId, signed, testReceipt({ signatureId: 'sig_01' }), 1);
     expect(await store.payload('ta', inp.documentId)).to.equal(undefined);
     expect((await store.signed('ta', inp.documentId))!.equals(signed)).to.equal(true);
     const rec = await store.get('ta', inp.documentId);
     expect(rec).to.include({ status: 'sending', attempts: 1 });
-    expect(rec!.signature).to.deep.equal({ serial: '01' });
+    expect(rec!.signature).to.deep.equal(testReceipt({ signatureId: 'sig_01' }));
     expect((await store.history('ta', inp.documentId)).map((h) => [h.status, h.attempt])).to.deep.equal([
       ['accepted', undefined],
       ['signed', undefined],
@@ -163,15 +164,15 @@ describe('queues/document-store (real Redis)', function () {
   it('saveSigned without an attempt leaves the document "signed"', async () => {
     const inp = input();
     await store.create(inp, PAYLOAD);
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, { serial: '02' });
+    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt());
     expect(await store.get('ta', inp.documentId)).to.include({ status: 'signed', attempts: 0 });
   });
 
   it('markArchived sets the retention TTLs and removes the document from the open set', async () => {
     const inp = input();
     const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, {}, 1);
-    await store.markArchived(record, { lastMessageId: 'm-1', ack: { typeCode: 'AA' } }, { payloadSeconds: 100, recordSeconds: 5_000 });
+    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt(), 1);
+    await store.markArchived(record, { lastMessageId: 'm-1', ack: { action: 'archived', messageId: 'm-1', typeCode: 'AA' } }, { payloadSeconds: 100, recordSeconds: 5_000 });
     const ttl = (k: string) => redis.ttl(`${prefix}:${k}`);
     expect(await ttl(`signed:ta:${inp.documentId}`)).to.be.within(90, 100);
     for (const k of [`doc:ta:${inp.documentId}`, `hist:ta:${inp.documentId}`, `docidx:${inp.documentId}`, `sub:${record.submissionId}`]) {
@@ -234,7 +235,7 @@ describe('queues/document-store (real Redis)', function () {
   it('discard removes every key create (and signing) wrote', async () => {
     const inp = input();
     const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, {});
+    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt());
     await store.discard(record);
     expect(await keysOf()).to.deep.equal([]);
     // The id is free again, for any tenant.

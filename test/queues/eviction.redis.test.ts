@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { PassThrough } from 'node:stream';
-import { errorCodeOf } from '../../gateway/errors.ts';
+import { errorCodeOf } from '../../domain/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { assertNoEviction } from '../../gateway/main.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';

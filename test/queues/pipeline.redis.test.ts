@@ -1,13 +1,14 @@
 // The queue pipeline on a real redis-server with a stub signer and a scripted sender (the queue
 // layer's ports): state machine, retries, parking, controller parking, ordering, the circuit,
 // pause/resume, the crash sweep and operator reruns.
+import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { validateConfig } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import type { CircuitState } from '../../queues/circuit-breaker.ts';
 import { DocumentStore, type DocumentRecord, type DocumentStatus } from '../../queues/document-store.ts';
 import { Pipeline, type PipelineOptions } from '../../queues/pipeline.ts';
@@ -68,7 +69,7 @@ class ScriptedSender implements DocumentSender {
   }
 }
 
-const signer: DocumentSigner = { sign: async (_id, xml) => ({ signedXml: `${xml}<!--signed-->`, receipt: { stub: true } }) };
+const signer: DocumentSigner = { sign: async (_id, xml) => ({ signedXml: `${xml}<!--signed-->`, receipt: testReceipt() }) };
 
 describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   this.timeout(30_000);
@@ -138,7 +139,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
         usage: 'ownUse',
         writerOrganisation: org,
         ruleId: 'R-OWN-REGISTRY',
-        decision: {},
+        decision: testDecision({ controller: org, writerOrganisation: org }),
         dependsOn: [],
         ...over,
       },

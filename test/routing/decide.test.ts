@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { buildRoutingIndex, decide, rejectionError, RULES, type RightSnapshot, type RoutingMeta, type ParentRecord, type RoutingOutcome } from '../../gateway/routing/index.ts';
 import { finnishDateOf } from '../../adapters/cda/read-metadata.ts';
-import type { DocumentOperation } from '../../adapters/cda/document-metadata.ts';
+import type { DocumentOperation } from '../../domain/document-header.ts';
 import { fixtureConfig, meta, ORG, UNIT, tenantOfConfig } from './fixture.ts';
 
 const { config, version } = fixtureConfig();

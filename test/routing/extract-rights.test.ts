@@ -3,7 +3,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { clientKey, extractRightsFromClientRelationship, validateRightEntries } from '../../gateway/routing/index.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 
 const UNIT1 = '1.2.246.10.2001.10.1';
 const UNIT2 = '1.2.246.10.2001.10.2';

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { useRedis } from '../helpers/redis.ts';
 import { setCaller } from '../../gateway/caller.ts';
-import { GatewayError } from '../../gateway/errors.ts';
+import { GatewayError } from '../../domain/errors.ts';
 import { buildRoutingIndex, decide } from '../../gateway/routing/index.ts';
 import { RegistryRightStore } from '../../gateway/registry-rights/right-store.ts';
 import { RoutingJournal, toJournalEntry } from '../../gateway/registry-rights/routing-journal.ts';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { RULES } from '../../gateway/routing/index.ts';
-import { isErrorCode } from '../../gateway/errors.ts';
+import { isErrorCode } from '../../domain/errors.ts';
 
 describe('routing rule catalogue and docs/routing.md', () => {
   const doc = readFileSync(new URL('../../docs/routing.md', import.meta.url), 'utf8');

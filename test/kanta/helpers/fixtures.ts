@@ -3,7 +3,7 @@
 // written the way the contract (docs/kanta-binding.md §4, §5) describes them.
 import { AccessPointSchema, KantaCodesSchema } from '../../../config/schema.ts';
 import type { AccessPoint, KantaCodes } from '../../../config/schema.ts';
-import type { DocumentMetadata, DocumentOperation } from '../../../adapters/cda/document-metadata.ts';
+import type { DocumentMetadata, DocumentOperation } from '../../../domain/document-header.ts';
 import { makeHetu } from '../../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../../adapters/cda/sample-document.ts';
 import { readDocumentMetadata } from '../../../adapters/cda/read-metadata.ts';

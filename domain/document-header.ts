@@ -58,7 +58,6 @@ export interface DocumentMetadata {
   signatures: ExistingSignature[];
 }
 
-/** What a tenant asks the gateway to do with the document (kanta.md §1.2 use cases). */
-export type DocumentOperation = 'archive' | 'version' | 'void';
+export type { DocumentOperation } from './values.ts';
 
 export const CLIENT_RELATIONSHIP_GROUP = '1';
