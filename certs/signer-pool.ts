@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
+import type { DocumentSigner } from '../domain/ports.ts';
 import type { SignatureReceipt } from './system-signer.ts';
 import type { FromThread, PlainError, ToThread, VerifyRequestOptions } from './sign-thread-protocol.ts';
 import type { VerificationResult } from './verify.ts';
@@ -77,7 +78,7 @@ function workerExecArgv(): string[] {
 
 const rebuild = (e: PlainError) => new GatewayError(e.code, e.message, e.details ? { details: e.details } : {});
 
-export class SignerPool {
+export class SignerPool implements DocumentSigner {
   private slots: Slot[] = [];
   private nextId = 1;
   private rr = 0;

@@ -10,7 +10,8 @@ import type { DocumentStore } from '../queues/document-store.ts';
 import type { RegistryRightStore } from './registry-rights/right-store.ts';
 import { toJournalEntry, type RoutingJournal } from './registry-rights/routing-journal.ts';
 import { decide, extractRightsFromClientRelationship, type ParentRecord, type RoutingDecision, type RoutingIndex, type RoutingOutcome } from './routing/index.ts';
-import type { RoutingPort } from './routes/intake.ts';
+import type { RoutingPort } from './intake/routing-port.ts';
+import type { RightEntriesByTask } from './routing/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { rightLearnedEvent } from './audit/audit-events.ts';
 
@@ -79,14 +80,9 @@ export class RoutingService implements RoutingPort {
     return r.applied;
   }
 
-  /** Throws a coded error when an asiakkuusasiakirja's right entries cannot be read (before acceptance). */
-  validateClientRelationship(meta: DocumentMetadata, doc: Document): void {
-    if (meta.documentGroup === CLIENT_RELATIONSHIP_GROUP) extractRightsFromClientRelationship(readBodyJson(doc));
-  }
-
-  async afterAccept(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, decision: RoutingDecision, doc: Document, now: Date): Promise<void> {
-    if (meta.documentGroup === CLIENT_RELATIONSHIP_GROUP && decision.registry === 'own') {
-      const entries = extractRightsFromClientRelationship(readBodyJson(doc));
+  async afterAccept(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, decision: RoutingDecision, granted: RightEntriesByTask | undefined, now: Date): Promise<void> {
+    if (granted && meta.documentGroup === CLIENT_RELATIONSHIP_GROUP && decision.registry === 'own') {
+      const entries = granted;
       const r = await this.deps.rights.learnFromDocument({
         organizer: decision.controller,
         client: meta.client,

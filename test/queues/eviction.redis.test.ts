@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { PassThrough } from 'node:stream';
 import { errorCodeOf } from '../../domain/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
-import { assertNoEviction } from '../../gateway/main.ts';
+import { assertNoEviction } from '../../queues/redis-eviction.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 
 describe('queues: refusing an evicting Redis', function () {

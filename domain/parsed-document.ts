@@ -1,0 +1,19 @@
+// The one value every intake format produces (CDA XML today; Kanta-native SOAP and JSON plug in beside
+// it). After this point intake has a single path: nothing downstream knows which format a document
+// came in, and nothing parses the CDA again to learn its header.
+import type { DocumentMetadata } from './document-header.ts';
+
+export interface ParsedDocument {
+  /** Which intake format produced it (for logs and metrics only; no rule branches on it). */
+  format: string;
+  /** The CDA R2 bytes exactly as they will be stored and signed. */
+  cda: Buffer;
+  header: DocumentMetadata;
+  /**
+   * The structured JSON part (hl7fi:json), read only for asiakkuusasiakirjat (document group 1): the
+   * registry-use rights they grant are the only body content the gateway acts on.
+   */
+  clientRelationshipJson?: unknown;
+  /** The operation the submission named (Kanta-Operation header, a SOAP interaction), if it named one. */
+  requestedOperation?: string;
+}

@@ -1,0 +1,31 @@
+// What the gateway does when the queues report on a document: metrics, the usage log entry for a
+// finished document, and an operator-readable log line (never the content or the client).
+import { errorCodeOf } from '../domain/errors.ts';
+import type { PipelineEvents } from '../queues/pipeline.ts';
+import { documentFinishedEvent } from './audit/audit-events.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import type { Logger } from './logger.ts';
+import type { GatewayMetrics } from './metrics.ts';
+
+export function documentEventHandlers(deps: { metrics: GatewayMetrics; audit: AuditLog; logger: Logger }): PipelineEvents {
+  const { metrics, audit, logger } = deps;
+  return {
+    onFinished: (e) => {
+      metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' });
+      const ev = documentFinishedEvent(e);
+      // The send has happened and cannot be undone: a failed log append is reported, loudly.
+      if (ev) void audit.append(ev).catch((err) => logger.error('usage log append failed', { documentId: e.record.documentId, code: errorCodeOf(err) }));
+      logger.log(e.status === 'archived' ? 'info' : 'warn', `document ${e.status}`, { tenant: e.record.tenant, documentId: e.record.documentId, controller: e.record.controller, code: e.code });
+    },
+    onRetryBudgetExhausted: (r) => {
+      metrics.retryBudgetExhausted.inc({ controller: r.controller });
+      logger.error('retry budget exhausted: document parked', { tenant: r.tenant, documentId: r.documentId, controller: r.controller });
+    },
+    onSend: (ap, r) => metrics.sendDuration.observe({ access_point: ap, outcome: r.action }, r.durationMs / 1000),
+    onCircuit: (ap, state) => {
+      metrics.circuitState.set({ access_point: ap }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+      logger.warn('circuit breaker', { accessPoint: ap, state });
+    },
+    onError: (where, err) => logger.error('queue error', { where, error: (err as Error).message }),
+  };
+}

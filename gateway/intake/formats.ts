@@ -1,0 +1,21 @@
+// The intake formats the gateway reads, chosen by media type. Each turns a submission into the same
+// ParsedDocument (domain/parsed-document.ts); Kanta-native SOAP and JSON are added here as further rows.
+import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts';
+import { GatewayError } from '../../domain/errors.ts';
+import type { ParsedDocument } from '../../domain/parsed-document.ts';
+
+export interface IntakeFormat {
+  name: string;
+  /** Matches the request's Content-Type. */
+  mediaType: RegExp;
+  read(body: Buffer, requestedOperation: string | undefined): ParsedDocument;
+}
+
+export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: readCdaXml }];
+
+/** The format for a Content-Type; refused (415) before the body is read when none matches. */
+export function formatFor(contentType: string | undefined, formats: readonly IntakeFormat[] = INTAKE_FORMATS): IntakeFormat {
+  const format = formats.find((f) => f.mediaType.test(contentType ?? ''));
+  if (!format) throw new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE');
+  return format;
+}

@@ -1,0 +1,36 @@
+// Signatures a tenant's document already carries (e.g. professional signatures) must verify before the
+// gateway accepts it: the archive would refuse it later, after the tenant was told "accepted". Whose
+// certificate they must carry is configuration (signer.incomingSigner): anyone's, the custodian's, or
+// one of the organisations the tenant acts for.
+import type { VerificationResult, VerifyOptions } from '../../certs/verify.ts';
+import type { Config, Tenant } from '../../config/schema.ts';
+import type { DocumentMetadata } from '../../domain/document-header.ts';
+import { GatewayError } from '../../domain/errors.ts';
+import type { ParsedDocument } from '../../domain/parsed-document.ts';
+
+/** Verifies signatures in a document: the signer pool's threads, or in-process where there is no pool. */
+export type IncomingVerifyOptions = Pick<VerifyOptions, 'trustedCaPems' | 'expectedSignerOids'>;
+export type SignatureVerifier = (xml: string, opts: IncomingVerifyOptions) => Promise<Pick<VerificationResult, 'valid' | 'reason'>>;
+
+export function expectedSignerOids(rule: Config['signer']['incomingSigner'], header: Pick<DocumentMetadata, 'custodian'>, tenant: Pick<Tenant, 'actsFor'>): string[] | undefined {
+  if (rule === 'custodian') return [header.custodian];
+  if (rule === 'tenant') return tenant.actsFor.map((a) => a.organisation);
+  return undefined;
+}
+
+export interface IncomingSignaturePolicy {
+  verifier: SignatureVerifier;
+  rule(): Config['signer']['incomingSigner'];
+  /** The trusted CA bundle of the current configuration, read once per configuration version. */
+  trustedCaPems(): string[] | undefined;
+}
+
+/** Throws INTAKE_INVALID_SIGNATURE when a signature the document carries does not verify. */
+export async function checkIncomingSignatures(parsed: ParsedDocument, tenant: Tenant, policy: IncomingSignaturePolicy): Promise<void> {
+  if (parsed.header.signatures.length === 0) return;
+  const pems = policy.trustedCaPems();
+  const expected = expectedSignerOids(policy.rule(), parsed.header, tenant);
+  const opts: IncomingVerifyOptions = { ...(pems ? { trustedCaPems: pems } : {}), ...(expected ? { expectedSignerOids: expected } : {}) };
+  const r = await policy.verifier(parsed.cda.toString('utf8'), opts);
+  if (!r.valid) throw new GatewayError('INTAKE_INVALID_SIGNATURE', undefined, { details: { reason: r.reason ?? 'invalid' } });
+}

@@ -1,0 +1,180 @@
+// Intake, top to bottom, for every format:
+//   read (format adapter → ParsedDocument) → header rules → resubmission? → verify incoming signatures → decide
+//   (controller + right) → store (one Lua script) → log (usage log) → enqueue → bookkeeping.
+// Each stage is a function with typed input and output; the HTTP route only hands in the submission
+// and renders the result. Every refusal happens before anything is stored; once stored, the document is
+// either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
+// half-stored).
+import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
+import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-record.ts';
+import { GatewayError } from '../../domain/errors.ts';
+import type { ParsedDocument } from '../../domain/parsed-document.ts';
+import type { DocumentOperation } from '../../domain/values.ts';
+import type { Tenant } from '../../config/schema.ts';
+import { sha256Hex, type DocumentStore } from '../../queues/document-store.ts';
+import { intakeAcceptedEvent, intakeRefusedEvents } from '../audit/audit-events.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import { extractRightsFromClientRelationship } from '../routing/extract-rights.ts';
+import type { RightEntriesByTask, RoutingIndex } from '../routing/index.ts';
+import { checkIncomingSignatures, type IncomingSignaturePolicy } from './incoming-signatures.ts';
+import type { IntakeFormat } from './formats.ts';
+import { operationOf } from './operation.ts';
+import type { IntakeDecision, RoutingPort } from './routing-port.ts';
+
+export interface Submission {
+  format: IntakeFormat;
+  body: Buffer;
+  /** The operation the caller named, if any (Kanta-Operation header). */
+  requestedOperation?: string;
+}
+
+export type IntakeResult =
+  /** Stored, logged and queued: answer 202. */
+  | { kind: 'accepted'; record: DocumentRecord }
+  /** The same bytes were submitted before: answer 200 with the existing receipt. */
+  | { kind: 'resubmitted'; record: DocumentRecord };
+
+export interface IntakeDeps {
+  store: Pick<DocumentStore, 'get' | 'create' | 'discard'>;
+  enqueue(record: DocumentRecord): Promise<void>;
+  routing: RoutingPort;
+  /** Verification of signatures a tenant already applied; absent: not checked. */
+  incomingSignatures?: IncomingSignaturePolicy;
+  /** Usage log (käyttöloki): every accepted and refused submission that concerns a client. */
+  audit?: { log: AuditLog; index: () => Pick<RoutingIndex, 'organisations'> };
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  now?: () => Date;
+}
+
+/** Redis errors on the request path become a coded 503; coded errors pass through unchanged. */
+async function storage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+  }
+}
+
+// --- stages
+
+/** Kanta's header rules that hold whatever format the document came in (kanta.md §2). */
+export function checkHeader(parsed: ParsedDocument): DocumentOperation {
+  const { header } = parsed;
+  if (header.bodyId !== `OID${header.documentId}`) {
+    throw new GatewayError('INTAKE_INVALID_FIELD', 'component/nonXMLBody/@ID must be "OID" followed by the document id', { details: { field: 'nonXMLBody/@ID' } });
+  }
+  return operationOf(header, parsed.requestedOperation);
+}
+
+/** An earlier submission of the same document: the same bytes are a resubmission, other bytes a conflict. */
+export async function findResubmission(parsed: ParsedDocument, tenant: Tenant, deps: Pick<IntakeDeps, 'store' | 'enqueue'>): Promise<DocumentRecord | undefined> {
+  const existing = await storage(() => deps.store.get(tenant.id, parsed.header.documentId));
+  if (!existing) return undefined;
+  if (existing.contentSha256 !== sha256Hex(parsed.cda)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+  // The first submission may have been stored while its answer (and enqueue) was lost to a Redis
+  // hiccup: make sure an unfinished document is on its way (a live job makes this a no-op).
+  if (!TERMINAL_STATUSES.has(existing.status)) await deps.enqueue(existing).catch(() => {});
+  return existing;
+}
+
+export async function decideRouting(parsed: ParsedDocument, operation: DocumentOperation, tenant: Tenant, routing: RoutingPort, at: Date): Promise<IntakeDecision> {
+  const outcome = await storage(() => routing.decide(tenant, parsed.header, operation, at));
+  if (!outcome.accepted) throw new GatewayError(outcome.code, outcome.message, { ruleId: outcome.ruleId, ...(outcome.details ? { details: outcome.details } : {}) });
+  return outcome;
+}
+
+/** The registry-use rights an asiakkuusasiakirja grants; refuses one whose right entries cannot be read. */
+export function rightsGranted(parsed: ParsedDocument): RightEntriesByTask | undefined {
+  return parsed.header.documentGroup === CLIENT_RELATIONSHIP_GROUP ? extractRightsFromClientRelationship(parsed.clientRelationshipJson) : undefined;
+}
+
+export async function storeDocument(parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, store: IntakeDeps['store'], at: Date) {
+  const { header } = parsed;
+  const dependsOn = [...(header.parent ? [header.parent.id] : []), ...(decision.right && decision.rightSourceDocumentId ? [decision.rightSourceDocumentId] : [])];
+  return storage(() =>
+    store.create(
+      {
+        tenant: tenant.id,
+        documentId: header.documentId,
+        setId: header.setId,
+        versionNumber: header.versionNumber,
+        operation,
+        documentGroup: header.documentGroup,
+        ...(header.functionCode ? { functionCode: header.functionCode } : {}),
+        controller: decision.controller,
+        accessPoint: decision.accessPoint,
+        signingIdentity: decision.signingIdentity,
+        usage: decision.usageSituation,
+        writerOrganisation: decision.writerOrganisation,
+        ruleId: decision.ruleId,
+        decision,
+        header,
+        dependsOn,
+      },
+      parsed.cda,
+      at,
+    ),
+  );
+}
+
+/** Logged before it is queued, and undone if either fails: no write without its log entry. */
+export async function logAndEnqueue(record: DocumentRecord, parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, deps: IntakeDeps): Promise<void> {
+  try {
+    await deps.audit?.log.append(intakeAcceptedEvent({ tenant, meta: parsed.header, operation, decision, submissionId: record.submissionId }));
+    await deps.enqueue(record);
+  } catch (err) {
+    await deps.store.discard(record).catch(() => {});
+    throw err instanceof GatewayError ? err : new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+  }
+}
+
+// --- the chain
+
+export async function runIntake(tenant: Tenant, submission: Submission, deps: IntakeDeps): Promise<IntakeResult> {
+  const at = (deps.now ?? (() => new Date()))();
+  let parsed: ParsedDocument | undefined;
+  try {
+    parsed = submission.format.read(submission.body, submission.requestedOperation);
+    const operation = checkHeader(parsed);
+
+    const earlier = await findResubmission(parsed, tenant, deps);
+    if (earlier) {
+      deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'duplicate' });
+      return { kind: 'resubmitted', record: earlier };
+    }
+    if (deps.incomingSignatures) await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures);
+    const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
+    const granted = rightsGranted(parsed);
+
+    const created = await storeDocument(parsed, operation, decision, tenant, deps.store, at);
+    if (!created.created) {
+      // Lost a race with a concurrent identical submission: same rule as a resubmission.
+      if (created.existing.contentSha256 !== sha256Hex(parsed.cda)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
+      return { kind: 'resubmitted', record: created.existing };
+    }
+    await logAndEnqueue(created.record, parsed, operation, decision, tenant, deps);
+
+    const { header } = parsed;
+    await deps.routing.afterAccept(tenant, header, operation, decision, granted, at).catch((err) =>
+      deps.logger.warn('post-accept routing bookkeeping failed', { tenant: tenant.id, documentId: header.documentId, error: (err as Error).message }),
+    );
+    deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'accepted' });
+    deps.logger.info('document accepted', { tenant: tenant.id, documentId: header.documentId, controller: decision.controller, ruleId: decision.ruleId, bytes: parsed.cda.length, format: parsed.format });
+    return { kind: 'accepted', record: created.record };
+  } catch (err) {
+    await recordRefusal(err, tenant, parsed, deps);
+    throw err;
+  }
+}
+
+async function recordRefusal(err: unknown, tenant: Tenant, parsed: ParsedDocument | undefined, deps: IntakeDeps): Promise<void> {
+  const code = err instanceof GatewayError ? err.code : 'INTERNAL';
+  deps.metrics?.intake.inc({ tenant: tenant.id, outcome: code });
+  if (!deps.audit) return;
+  const events = intakeRefusedEvents({ tenant, ...(parsed ? { meta: parsed.header } : {}), code, ...(err instanceof GatewayError && err.ruleId ? { ruleId: err.ruleId } : {}), index: deps.audit.index() });
+  for (const ev of events) await deps.audit.log.append(ev).catch((e) => deps.logger.error('usage log append failed', { code: (e as GatewayError).code ?? 'INTERNAL' }));
+}
