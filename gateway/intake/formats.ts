@@ -3,15 +3,25 @@
 import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
+import type { Tenant } from '../../config/schema.ts';
+
+/** What a format adapter is given: the raw body as received and what the request said beside it. */
+export interface FormatInput {
+  body: Buffer;
+  /** The operation the caller named, if any (Kanta-Operation header). */
+  requestedOperation?: string;
+  tenant: Tenant;
+}
 
 export interface IntakeFormat {
   name: string;
   /** Matches the request's Content-Type. */
   mediaType: RegExp;
-  read(body: Buffer, requestedOperation: string | undefined): ParsedDocument;
+  /** Async: a format may need I/O to build the CDA (e.g. minting document OIDs in Redis). */
+  read(input: FormatInput): Promise<ParsedDocument>;
 }
 
-export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: readCdaXml }];
+export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation) }];
 
 /** The format for a Content-Type; refused (415) before the body is read when none matches. */
 export function formatFor(contentType: string | undefined, formats: readonly IntakeFormat[] = INTAKE_FORMATS): IntakeFormat {

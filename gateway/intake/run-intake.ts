@@ -138,7 +138,7 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
   const at = (deps.now ?? (() => new Date()))();
   let parsed: ParsedDocument | undefined;
   try {
-    parsed = submission.format.read(submission.body, submission.requestedOperation);
+    parsed = await submission.format.read({ body: submission.body, tenant, ...(submission.requestedOperation !== undefined ? { requestedOperation: submission.requestedOperation } : {}) });
     const operation = checkHeader(parsed);
 
     const earlier = await findResubmission(parsed, tenant, deps);
