@@ -121,6 +121,25 @@ export const AccessPointSchema = z.strictObject({
   maxConnections: z.number().int().positive().default(8),
   /** Requests per second this gateway process sends to the access point at most (agreed with Kanta). */
   maxRequestsPerSecond: z.number().positive().optional(),
+  /** XSD directory documents for this access point are validated against at intake; overrides validation.cdaSchemaDir. */
+  cdaSchemaDir: FileRef.optional(),
+});
+
+/**
+ * Optional XML Schema validation of every incoming CDA at intake, against an operator-supplied XSD set
+ * (Kanta hands its schema package to system vendors; none ships with the gateway). Debian's xmllint
+ * (libxml2-utils) does the validating, in a child process per document.
+ */
+export const ValidationSchema = z.strictObject({
+  /** Directory of the XSD set; absent: no schema validation. Relative to the config file. */
+  cdaSchemaDir: FileRef.optional(),
+  /** The entry schema inside the directory. */
+  entryPoint: z.string().regex(/^[A-Za-z0-9._-]+\.xsd$/).default('CDA_Fi.xsd'),
+  /** Validations running at once (each is one xmllint process). */
+  maxConcurrent: z.number().int().min(1).max(64).default(2),
+  timeoutMs: z.number().int().positive().default(10_000),
+  /** The xmllint executable. */
+  xmllint: z.string().min(1).default('xmllint'),
 });
 
 /** Codes the public material leaves open (kanta.md "Open questions"): configurable, defaults documented in docs/kanta-binding.md. */
@@ -249,6 +268,7 @@ export const ConfigSchema = z
       queryClientRelationshipOnMiss: z.boolean().default(true),
     }),
     signer: SignerSchema.prefault({}),
+    validation: ValidationSchema.prefault({}),
     queues: QueuesSchema.prefault({}),
     organisations: z.array(OrganisationSchema).min(1),
     serviceUnits: z.array(ServiceUnitSchema).default([]),
@@ -306,6 +326,7 @@ export type ActsFor = z.infer<typeof ActsForSchema>;
 export type Joining = z.infer<typeof JoiningSchema>;
 export type Contract = z.infer<typeof ContractSchema>;
 export type AccessPoint = z.infer<typeof AccessPointSchema>;
+export type ValidationConfig = z.infer<typeof ValidationSchema>;
 export type SigningIdentityConfig = z.infer<typeof SigningIdentitySchema>;
 export type CertificateSource = z.infer<typeof CertificateSourceSchema>;
 export type KantaCodes = z.infer<typeof KantaCodesSchema>;

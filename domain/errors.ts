@@ -31,6 +31,8 @@ export const ERROR_CATALOGUE = {
   INTAKE_DUPLICATE_DIFFERENT_CONTENT: { status: 409, retryable: false, message: 'This document id was already submitted with different content' },
   INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
+  INTAKE_SCHEMA_INVALID: { status: 400, retryable: false, message: 'The document does not validate against the configured CDA schema set' },
+  INTAKE_SCHEMA_UNAVAILABLE: { status: 503, retryable: true, message: 'Schema validation could not run (validator busy, too slow or missing); nothing was stored' },
 
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },

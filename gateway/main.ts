@@ -171,6 +171,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           store: intakeStore,
           enqueue: (r) => pipeline.enqueue(r),
           routing,
+          schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
           incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, trustedCaPems: () => snapshot.trustedCaPems },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
           audit: { log: audit, index: () => snapshot.index },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { buildCredentialIndex, type CredentialIndex } from './auth.ts';
+import { schemaValidators, type CdaSchemaValidator } from './intake/schema-validation.ts';
 import { buildRoutingIndex, type RoutingIndex } from './routing/index.ts';
 
 export interface RuntimeSnapshot {
@@ -14,6 +15,8 @@ export interface RuntimeSnapshot {
   readonly credentials: CredentialIndex;
   /** The CA bundle incoming signatures must chain to (signer.trustedCaFile), read once per version. */
   readonly trustedCaPems: string[] | undefined;
+  /** The CDA schema validator per access point id, where validation is configured. */
+  readonly schemaValidators: ReadonlyMap<string, CdaSchemaValidator>;
 }
 
 export function buildSnapshot(loaded: LoadedConfig): RuntimeSnapshot {
@@ -24,5 +27,6 @@ export function buildSnapshot(loaded: LoadedConfig): RuntimeSnapshot {
     index: buildRoutingIndex(config, version),
     credentials: buildCredentialIndex(config),
     trustedCaPems: config.signer.trustedCaFile ? [readFileSync(config.signer.trustedCaFile, 'utf8')] : undefined,
+    schemaValidators: schemaValidators(config.validation, config.kanta.accessPoints),
   });
 }

@@ -1,6 +1,7 @@
 // Intake, top to bottom, for every format:
-//   read (format adapter → ParsedDocument) → header rules → resubmission? → verify incoming signatures → decide
-//   (controller + right) → store (one Lua script) → log (usage log) → enqueue → bookkeeping.
+//   read (format adapter → ParsedDocument) → header rules → resubmission? → schema (if configured) →
+//   verify incoming signatures → decide (controller + right) → store (one Lua script) → log (usage log)
+//   → enqueue → bookkeeping.
 // Each stage is a function with typed input and output; the HTTP route only hands in the submission
 // and renders the result. Every refusal happens before anything is stored; once stored, the document is
 // either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
@@ -20,6 +21,7 @@ import { extractRightsFromClientRelationship } from '../routing/extract-rights.t
 import type { RightEntriesByTask, RoutingIndex } from '../routing/index.ts';
 import { checkIncomingSignatures, type IncomingSignaturePolicy } from './incoming-signatures.ts';
 import type { IntakeFormat } from './formats.ts';
+import type { CdaSchemaValidator } from './schema-validation.ts';
 import { operationOf } from './operation.ts';
 import type { IntakeDecision, RoutingPort } from './routing-port.ts';
 
@@ -40,6 +42,8 @@ export interface IntakeDeps {
   store: Pick<DocumentStore, 'get' | 'create' | 'discard'>;
   enqueue(record: DocumentRecord): Promise<void>;
   routing: RoutingPort;
+  /** The CDA schema validator for an access point, where one is configured. */
+  schemaValidator?: (accessPointId: string) => CdaSchemaValidator | undefined;
   /** Verification of signatures a tenant already applied; absent: not checked. */
   incomingSignatures?: IncomingSignaturePolicy;
   /** Usage log (käyttöloki): every accepted and refused submission that concerns a client. */
@@ -146,6 +150,7 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
       deps.metrics?.intake.inc({ tenant: tenant.id, outcome: 'duplicate' });
       return { kind: 'resubmitted', record: earlier };
     }
+    await deps.schemaValidator?.(tenant.accessPoint)?.validate(parsed.cda);
     if (deps.incomingSignatures) await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures);
     const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
     const granted = rightsGranted(parsed);
