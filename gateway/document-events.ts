@@ -2,15 +2,28 @@
 // finished document, and an operator-readable log line (never the content or the client).
 import { errorCodeOf } from '../domain/errors.ts';
 import type { PipelineEvents } from '../queues/pipeline.ts';
+import type { FinishedEvent } from '../queues/send-processor.ts';
 import { documentFinishedEvent } from './audit/audit-events.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
-export function documentEventHandlers(deps: { metrics: GatewayMetrics; audit: AuditLog; logger: Logger }): PipelineEvents {
+export interface DocumentEventDeps {
+  metrics: GatewayMetrics;
+  audit: AuditLog;
+  logger: Logger;
+  /** Rights an asiakkuusasiakirja granted come into force (archived) or are withdrawn (refused, parked). */
+  settleRights?: (record: FinishedEvent['record'], status: 'archived' | 'rejected' | 'parked') => Promise<void>;
+}
+
+export function documentEventHandlers(deps: DocumentEventDeps): PipelineEvents {
   const { metrics, audit, logger } = deps;
   return {
     onFinished: (e) => {
+      // Also settled lazily at the next intake that reads the right, should this be lost to a crash.
+      if (e.status === 'archived' || e.status === 'rejected' || e.status === 'parked') {
+        void deps.settleRights?.(e.record, e.status).catch((err) => logger.error('registry-right settlement failed', { documentId: e.record.documentId, code: errorCodeOf(err) }));
+      }
       metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' });
       const ev = documentFinishedEvent(e);
       // The send has happened and cannot be undone: a failed log append is reported, loudly.

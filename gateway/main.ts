@@ -116,6 +116,17 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const audit = new AuditLog(fast, { prefix, clientKeySecret });
     const workerAudit = new AuditLog(patient, { prefix, clientKeySecret });
 
+    const routing = new RoutingService({
+      index: () => snapshot.index,
+      rights,
+      journal,
+      store: intakeStore,
+      clientKeySecret,
+      audit,
+      ...(senders
+        ? { lookupClientRelationship: (a) => (cfg().kanta.queryClientRelationshipOnMiss ? senders!.queryClientRelationship(a.accessPoint, { organizer: a.organizer, client: a.client, askingUnit: a.askingUnit }) : Promise.resolve({ found: false })) }
+        : {}),
+    });
     const pipeline = await Pipeline.start({
       workerConnection: patient,
       producerConnection: fast,
@@ -126,7 +137,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       sender,
       config: cfg,
       runWorkers: opts.runWorkers !== false,
-      events: documentEventHandlers({ metrics, audit: workerAudit, logger }),
+      events: documentEventHandlers({ metrics, audit: workerAudit, logger, settleRights: (rec, status) => routing.settleRights(rec, status, new Date()) }),
     });
     toClose.push(() => pipeline.close());
 
@@ -145,17 +156,6 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const stopCertificateWatch = watchCertificates({ keyStore, config: cfg, env, metrics, logger });
     toClose.push(async () => stopCertificateWatch());
 
-    const routing = new RoutingService({
-      index: () => snapshot.index,
-      rights,
-      journal,
-      store: intakeStore,
-      clientKeySecret,
-      audit,
-      ...(senders
-        ? { lookupClientRelationship: (a) => (cfg().kanta.queryClientRelationshipOnMiss ? senders!.queryClientRelationship(a.accessPoint, { organizer: a.organizer, client: a.client, askingUnit: a.askingUnit }) : Promise.resolve({ found: false })) }
-        : {}),
-    });
     let shuttingDown = false;
     const app = createApp({
       logger,

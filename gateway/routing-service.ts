@@ -6,6 +6,7 @@ import { CLIENT_RELATIONSHIP_GROUP } from '../domain/document-header.ts';
 import { readBodyJson, readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
 import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../config/schema.ts';
+import type { DocumentRecord } from '../domain/document-record.ts';
 import type { DocumentStore } from '../queues/document-store.ts';
 import type { RegistryRightStore } from './registry-rights/right-store.ts';
 import { toJournalEntry, type RoutingJournal } from './registry-rights/routing-journal.ts';
@@ -43,8 +44,28 @@ export class RoutingService implements RoutingPort {
     return rec ? { writerOrganisation: rec.writerOrganisation, controller: rec.controller } : undefined;
   }
 
+  /**
+   * The right state in force: a pending state whose document has meanwhile finished is settled here too
+   * (the finished event that normally settles it may have been lost to a crash).
+   */
+  private async rightsInForce(meta: DocumentMetadata, now: Date) {
+    const rights = await this.deps.rights.current(meta.custodian, meta.client);
+    if (!rights?.pending || rights.source.kind !== 'document') return rights;
+    const source = await this.deps.store.findById(rights.source.documentId);
+    const outcome = source?.status === 'archived' ? 'archived' : source?.status === 'rejected' || source?.status === 'parked' ? 'refused' : undefined;
+    if (!outcome) return rights;
+    await this.deps.rights.settle({ organizer: meta.custodian, client: meta.client, documentId: rights.source.documentId, outcome, at: now });
+    return this.deps.rights.current(meta.custodian, meta.client);
+  }
+
+  /** Called when an organizer's asiakkuusasiakirja finishes: its pending rights come into force or are withdrawn. */
+  async settleRights(record: Pick<DocumentRecord, 'documentId' | 'documentGroup' | 'controller' | 'header' | 'decision'>, status: 'archived' | 'rejected' | 'parked', now: Date): Promise<void> {
+    if (record.documentGroup !== CLIENT_RELATIONSHIP_GROUP || record.decision.registry !== 'own' || !record.header) return;
+    await this.deps.rights.settle({ organizer: record.controller, client: record.header.client, documentId: record.documentId, outcome: status === 'archived' ? 'archived' : 'refused', at: now });
+  }
+
   async decide(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, now: Date): Promise<RoutingOutcome & { rightSourceDocumentId?: string }> {
-    let [rights, parent] = await Promise.all([this.deps.rights.current(meta.custodian, meta.client), this.parentOf(meta)]);
+    let [rights, parent] = await Promise.all([this.rightsInForce(meta, now), this.parentOf(meta)]);
     let outcome = decide({ index: this.deps.index(), tenant, meta, operation, rights, ...(parent ? { parent } : {}), now });
     if (!outcome.accepted && outcome.code === 'RIGHT_NOT_FOUND' && rights === undefined && (await this.learnFromKanta(tenant, meta, now))) {
       rights = await this.deps.rights.current(meta.custodian, meta.client);
@@ -91,6 +112,8 @@ export class RoutingService implements RoutingPort {
         documentId: meta.documentId,
         entries,
         at: now,
+        // In force once the archive acknowledges the document (settleRights), not before.
+        pending: true,
       });
       if (r.applied) await this.deps.audit?.append(rightLearnedEvent({ organizer: decision.controller, client: meta.client, documentId: meta.documentId, source: 'intake' }));
     }

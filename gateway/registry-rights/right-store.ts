@@ -4,10 +4,17 @@
 // documents go elsewhere. Every change is appended to a history with its effective time; nothing is
 // overwritten there. The client is held only as clientKey(): no hetu in right state.
 //
+// A right learned from a document that passed through the gateway takes effect when the archive
+// acknowledges that document (AA), not at intake: until then it is *pending* (documents relying on it are
+// accepted and wait for the document in their send lane); when the archive refuses it, or it is parked,
+// the state before it returns and the withdrawn entries are kept, so an operator's successful rerun can
+// still bring them into force.
+//
 // Keys (hash tag keeps one client's keys in one cluster slot):
 //   {prefix}:rko:{<organizer>:<clientKey>}:cur   JSON RightSnapshot
 //   {prefix}:rko:{<organizer>:<clientKey>}:ver   hash setId → highest versionNumber applied
 //   {prefix}:rko:{<organizer>:<clientKey>}:hist  list of JSON RightChange, oldest first
+//   {prefix}:rko:{<organizer>:<clientKey>}:withdrawn:<documentId>  JSON RightSnapshot withdrawn when refused
 //   {prefix}:rko:client:<clientKey>              set of organizers holding state for the client
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../../domain/errors.ts';
@@ -38,6 +45,50 @@ redis.call('SADD', KEYS[4], ARGV[4])
 return 1
 `;
 
+// Settles a pending state learned from document ARGV[1]. ARGV[2] = 'archived' | 'refused', ARGV[3] = now.
+// KEYS: cur, ver, hist, withdrawn
+const SETTLE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local cur = raw and cjson.decode(raw) or nil
+local mine = cur and cur.pending and cur.source and cur.source.documentId == ARGV[1]
+if ARGV[2] == 'archived' then
+  if mine then
+    cur.pending = nil; cur.previous = nil; cur.previousVersion = nil; cur.effectiveAt = ARGV[3]
+    local out = cjson.encode(cur)
+    redis.call('SET', KEYS[1], out)
+    redis.call('RPUSH', KEYS[3], out)
+    return 'confirmed'
+  end
+  local w = redis.call('GET', KEYS[4])
+  if not w then return 'none' end
+  local snap = cjson.decode(w)
+  local v = redis.call('HGET', KEYS[2], snap.source.setId)
+  if v and tonumber(v) >= tonumber(snap.source.versionNumber) then redis.call('DEL', KEYS[4]); return 'superseded' end
+  snap.pending = nil; snap.previous = nil; snap.previousVersion = nil; snap.effectiveAt = ARGV[3]
+  local out = cjson.encode(snap)
+  redis.call('HSET', KEYS[2], snap.source.setId, snap.source.versionNumber)
+  redis.call('SET', KEYS[1], out)
+  redis.call('RPUSH', KEYS[3], out)
+  redis.call('DEL', KEYS[4])
+  return 'reinstated'
+end
+if not mine then return 'none' end
+local prev = cur.previous
+cur.previous = nil
+redis.call('SET', KEYS[4], cjson.encode(cur))
+if cur.previousVersion and cur.previousVersion ~= cjson.null then redis.call('HSET', KEYS[2], cur.source.setId, cur.previousVersion) else redis.call('HDEL', KEYS[2], cur.source.setId) end
+if prev and prev ~= cjson.null then
+  prev.effectiveAt = ARGV[3]
+  local out = cjson.encode(prev)
+  redis.call('SET', KEYS[1], out)
+  redis.call('RPUSH', KEYS[3], out)
+else
+  redis.call('DEL', KEYS[1])
+  redis.call('RPUSH', KEYS[3], cjson.encode({ organizer = cur.organizer, clientKey = cur.clientKey, entries = {}, source = cur.source, effectiveAt = ARGV[3], withdrawn = true }))
+end
+return 'withdrawn'
+`;
+
 const PUT_SCRIPT = `
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -65,7 +116,7 @@ export class RegistryRightStore {
 
   private keys(organizer: string, key: string) {
     const base = `${this.prefix}:rko:{${organizer}:${key}}`;
-    return { cur: `${base}:cur`, ver: `${base}:ver`, hist: `${base}:hist`, client: `${this.prefix}:rko:client:${key}` };
+    return { cur: `${base}:cur`, ver: `${base}:ver`, hist: `${base}:hist`, withdrawn: (documentId: string) => `${base}:withdrawn:${documentId}`, client: `${this.prefix}:rko:client:${key}` };
   }
 
   async current(organizer: string, client: ClientId): Promise<RightSnapshot | undefined> {
@@ -106,6 +157,8 @@ export class RegistryRightStore {
     documentId: string;
     entries: RightEntriesByTask;
     at: Date;
+    /** Learned at intake, before the archive acknowledged the document: in force only once settled 'archived'. */
+    pending?: boolean;
   }): Promise<{ applied: boolean }> {
     checkOid(args.organizer, 'organizer');
     checkOid(args.setId, 'setId');
@@ -120,8 +173,25 @@ export class RegistryRightStore {
       source: { kind: 'document', documentId: args.documentId, setId: args.setId, versionNumber: args.versionNumber },
       effectiveAt: isoOf(args.at),
     };
+    if (args.pending) {
+      // The state it replaces comes back if the archive refuses the document — itself perhaps still
+      // pending, settled in turn when its own document finishes (or lazily at the next intake).
+      const [prev, prevVersion] = await this.redis.pipeline().get(k.cur).hget(k.ver, args.setId).exec().then((r) => (r ?? []).map(([, v]) => v as string | null));
+      const previous = parseSnapshot(prev);
+      Object.assign(snapshot, { pending: true, previous: previous ?? null, previousVersion: prevVersion === null || prevVersion === undefined ? null : Number(prevVersion) });
+    }
     const applied = await this.redis.eval(LEARN_SCRIPT, 4, k.ver, k.cur, k.hist, k.client, args.setId, String(args.versionNumber), JSON.stringify(snapshot), args.organizer);
     return { applied: applied === 1 };
+  }
+
+  /**
+   * The archive's outcome for a document whose rights were learned pending: 'archived' brings them into
+   * force (or reinstates them after an earlier withdrawal, unless a later version came since); 'refused'
+   * (rejected or parked) withdraws them and the state before them returns.
+   */
+  async settle(args: { organizer: string; client: ClientId; documentId: string; outcome: 'archived' | 'refused'; at: Date }): Promise<'confirmed' | 'reinstated' | 'withdrawn' | 'superseded' | 'none'> {
+    const k = this.keys(args.organizer, this.clientKey(args.client));
+    return (await this.redis.eval(SETTLE_SCRIPT, 4, k.cur, k.ver, k.hist, k.withdrawn(args.documentId), args.documentId, args.outcome, isoOf(args.at))) as 'confirmed' | 'reinstated' | 'withdrawn' | 'superseded' | 'none';
   }
 
   async put(args: { organizer: string; client: ClientId; entries: RightEntriesByTask; at: Date; by: string }): Promise<RightSnapshot> {

@@ -23,6 +23,14 @@ export interface RightSnapshot {
   source: RightSource;
   /** When this state took effect (ISO 8601). */
   effectiveAt: string;
+  /**
+   * Learned from an asiakkuusasiakirja the archive has not acknowledged yet: documents relying on it are
+   * accepted but wait for that document (dependsOn); refused or parked, the state before it returns.
+   */
+  pending?: true;
+  /** While pending: the state it replaced (null: none) and the set's version gate before it. */
+  previous?: RightSnapshot | null;
+  previousVersion?: number | null;
 }
 
 /** One entry of the right history: every change is kept with its effective time. */
