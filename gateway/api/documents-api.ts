@@ -1,6 +1,6 @@
 // Documents: intake (POST /v1/documents, raw CDA XML) and a document's progress (GET /v1/documents/:id).
 import { z } from 'zod';
-import type { DocumentStatus, HistoryEvent } from '../../domain/document-record.ts';
+import type { AckRecord, DocumentStatus, HistoryEvent } from '../../domain/document-record.ts';
 import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
 import { DOCUMENT_OPERATIONS } from '../../domain/values.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.ts';
@@ -117,6 +117,7 @@ const ackSchema = z.object({
   typeCode: z.string().optional().meta({ description: 'AA, AE or AR.' }),
   details: z.array(z.object({ typeCode: z.string().optional(), code: z.string().optional(), text: z.string().optional() })).optional(),
 });
+export type _AckMirrors = Assert<Mirrors<z.output<typeof ackSchema>, AckRecord>>;
 
 export const documentStatusBodySchema = receiptSchema
   .extend({

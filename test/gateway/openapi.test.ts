@@ -26,11 +26,13 @@ import { intakeSpec } from '../../gateway/api/documents-api.ts';
 import { mountRoute, specOfRoute } from '../../gateway/api/mount-route.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../gateway/api/openapi.ts';
 import { defineRoute, errorCodesOf, openApiPath, routeKey, type RouteSpec } from '../../gateway/api/route-spec.ts';
-import { validateRequest } from '../../gateway/api/validate-request.ts';
+import { validateRequest, validatedRequest } from '../../gateway/api/validate-request.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index.ts';
 import { RegistryRightStore } from '../../gateway/registry-rights/right-store.ts';
 import { RoutingJournal } from '../../gateway/registry-rights/routing-journal.ts';
 import { AuditLog } from '../../gateway/audit/audit-log.ts';
+import { DocumentStore } from '../../queues/document-store.ts';
+import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { useRedis } from '../helpers/redis.ts';
 import { fixtureConfig, ORG, rawConfig, tenantOfConfig, UNIT } from '../routing/fixture.ts';
@@ -258,7 +260,7 @@ describe('API description (GET /openapi.json)', () => {
         res.json({ oid: params.oid, ...(query.limit !== undefined ? { limit: query.limit } : {}), name: body.name });
       }, { before: [express.json()] });
       router.post('/intake-headers', validateRequest(intakeHeaders), (_req, res) => {
-        res.json({ operation: (res.locals.validatedRequest as { headers: Record<string, unknown> }).headers['Kanta-Operation'] ?? null });
+        res.json({ operation: validatedRequest<typeof intakeHeaders>(res).headers['Kanta-Operation'] ?? null });
       });
       app.use(router);
       app.use(errorHandler(silent));
@@ -314,6 +316,7 @@ describe('API description (GET /openapi.json)', () => {
     const mismatches: string[] = [];
     let checked = 0;
     let redis: Redis;
+    let store: DocumentStore;
     let http: Server;
     let base: string;
 
@@ -350,6 +353,8 @@ describe('API description (GET /openapi.json)', () => {
       app.use(registryRightsRouter({ rights, index: () => index, audit: log }));
       app.use(routingDryRunRouter({ journal, rights, current: () => ({ config, version, index }) }));
       app.use(auditRouter({ log, index: () => index }));
+      store = new DocumentStore(redis, 'oa');
+      app.use(statusRouter({ store, audit: log }));
       app.use(errorHandler(silent));
       ({ http, base } = await listen(app));
     });
@@ -382,6 +387,37 @@ describe('API description (GET /openapi.json)', () => {
       for (const line of lines) expect(auditRecordSchema.parse(line)).to.deep.equal(line);
 
       expect(checked).to.equal(4);
+      expect(mismatches).to.deep.equal([]);
+    });
+
+    it('a document\'s status answers what its schema says, with signature, ack and history', async () => {
+      const documentId = '1.2.246.10.1001.95.7001';
+      const created = await store.create(
+        {
+          tenant: 't-region-a',
+          documentId,
+          setId: documentId,
+          versionNumber: 1,
+          operation: 'archive',
+          documentGroup: 'test',
+          controller: ORG.regionA,
+          accessPoint: 'ap-1',
+          signingIdentity: 'sig-gw',
+          usage: 'ownUse',
+          writerOrganisation: ORG.regionA,
+          ruleId: 'R-OWN-REGISTRY',
+          decision: testDecision({ controller: ORG.regionA, right: { unit: UNIT.provD1, start: '2026-01-01', task: '24' } }),
+          dependsOn: [],
+        },
+        Buffer.from('<ClinicalDocument/>'),
+      );
+      expect(created.created).to.equal(true);
+      await store.update('t-region-a', documentId, { status: 'parked', code: 'KANTA_REJECTED', text: 'refused', signature: testReceipt(), ack: { action: 'park', messageId: 'm-1', typeCode: 'AE', details: [{ code: 'X' }] } }, { status: 'parked', code: 'KANTA_REJECTED', attempt: 1 });
+      const before = checked;
+      expect((await call('GET', `/v1/documents/${documentId}`, 't-region-a')).status).to.equal(200);
+      const submissionId = created.created ? created.record.submissionId : '';
+      expect((await call('GET', `/v1/documents/${submissionId}`, 't-region-a')).status).to.equal(200);
+      expect(checked - before).to.equal(2);
       expect(mismatches).to.deep.equal([]);
     });
 
