@@ -1,5 +1,5 @@
-// Registers a route only together with its spec: role check → route-specific middleware (a body
-// parser) → request validation → handler with the validated input. The route object carries its spec
+// Registers a route only together with its spec: role check → params, query and headers validated →
+// route-specific middleware (a body parser) → JSON body validated → handler with the validated input. The route object carries its spec
 // (ROUTE_SPEC), so a test can walk the app and find any route registered some other way.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { callerOf, requireOps, tenantOf } from '../caller.ts';
@@ -25,7 +25,14 @@ export function authorise(auth: RouteAuth): RequestHandler {
 
 export function mountRoute<const S extends RouteSpec>(router: Router, spec: S, handler: RouteHandler<S>, opts: { before?: RequestHandler[] } = {}): void {
   const route = router.route(spec.path);
-  route[spec.method](authorise(spec.auth), ...(opts.before ?? []), validateRequest(spec), (req: Request, res: Response) => handler(validatedRequest<S>(res), req, res));
+  const bodyCheck = spec.request?.body?.parse === 'json' ? [validateRequest(spec, 'body')] : [];
+  route[spec.method](
+    authorise(spec.auth),
+    validateRequest(spec, 'envelope'),
+    ...(opts.before ?? []),
+    ...bodyCheck,
+    (req: Request, res: Response) => handler(validatedRequest<S>(res), req, res),
+  );
   Object.defineProperty(route, ROUTE_SPEC, { value: spec, enumerable: false });
 }
 

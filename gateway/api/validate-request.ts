@@ -34,12 +34,20 @@ function headersFor(schema: FlatObjectSchema, req: Request): Record<string, unkn
   return Object.fromEntries(Object.keys(schema.shape).map((name) => [name, req.headers[name.toLowerCase()]]));
 }
 
-export function validateRequest(spec: RouteSpec): RequestHandler {
+/**
+ * all: every part at once. envelope (params, query, headers) and body: the same in two steps around a
+ * body parser, so a request refused on its headers (e.g. a 415) is refused before its body is read.
+ */
+export type ValidationStage = 'all' | 'envelope' | 'body';
+
+export function validateRequest(spec: RouteSpec, stage: ValidationStage = 'all'): RequestHandler {
   const r = spec.request ?? {};
+  const envelope = stage !== 'body';
+  const withBody = stage !== 'envelope';
   return (req: Request, res: Response, next: NextFunction): void => {
     const issues: RequestIssue[] = [];
     let code: ErrorCode | undefined;
-    const out: Record<RequestLocation, unknown> = { params: {}, query: {}, headers: {}, body: undefined };
+    const out = (res.locals[VALIDATED] as Record<RequestLocation, unknown> | undefined) ?? { params: {}, query: {}, headers: {}, body: undefined };
 
     const check = (where: RequestLocation, schema: z.ZodType, value: unknown, fieldOf: (key: PropertyKey | undefined) => z.ZodType | undefined) => {
       const result = schema.safeParse(value);
@@ -56,11 +64,11 @@ export function validateRequest(spec: RouteSpec): RequestHandler {
     const fieldsOf = (schema: z.ZodType) => (key: PropertyKey | undefined) =>
       typeof key === 'string' ? (schema as { shape?: Record<string, z.ZodType> }).shape?.[key] : undefined;
 
-    if (r.params) check('params', r.params, req.params ?? {}, fieldsOf(r.params));
-    if (r.query) check('query', r.query, req.query ?? {}, fieldsOf(r.query));
-    if (r.headers) check('headers', r.headers, headersFor(r.headers, req), fieldsOf(r.headers));
+    if (envelope && r.params) check('params', r.params, req.params ?? {}, fieldsOf(r.params));
+    if (envelope && r.query) check('query', r.query, req.query ?? {}, fieldsOf(r.query));
+    if (envelope && r.headers) check('headers', r.headers, headersFor(r.headers, req), fieldsOf(r.headers));
     const body = r.body;
-    if (body?.parse === 'json') {
+    if (withBody && body?.parse === 'json') {
       // express.json leaves body undefined when nothing JSON was sent.
       if (req.body === undefined) {
         if (body.required) issues.push({ in: 'body', path: '', message: `a JSON body (${body.mediaTypes.join(' or ')}) is required` });

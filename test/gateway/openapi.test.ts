@@ -26,7 +26,6 @@ import { intakeSpec } from '../../gateway/api/documents-api.ts';
 import { mountRoute, specOfRoute } from '../../gateway/api/mount-route.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../gateway/api/openapi.ts';
 import { defineRoute, errorCodesOf, openApiPath, routeKey, type RouteSpec } from '../../gateway/api/route-spec.ts';
-import { validateRequest, validatedRequest } from '../../gateway/api/validate-request.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index.ts';
 import { RegistryRightStore } from '../../gateway/registry-rights/right-store.ts';
 import { RoutingJournal } from '../../gateway/registry-rights/routing-journal.ts';
@@ -245,7 +244,9 @@ describe('API description (GET /openapi.json)', () => {
       responses: { 200: { description: 'ok', content: { 'application/json': z.object({ oid: z.string(), limit: z.number().optional(), name: z.string() }) } } },
       errors: [],
     });
-    const intakeHeaders = defineRoute({ ...intakeSpec, path: '/intake-headers', request: { headers: intakeSpec.request.headers } });
+    // The intake spec as the integrator will mount it: the raw body is read only after the headers pass.
+    const intakeHeaders = defineRoute({ ...intakeSpec, path: '/intake-headers' });
+    let bodiesRead = 0;
     let http: Server;
     let base: string;
     before(async () => {
@@ -259,9 +260,13 @@ describe('API description (GET /openapi.json)', () => {
       mountRoute(router, probe, ({ params, query, body }, _req, res) => {
         res.json({ oid: params.oid, ...(query.limit !== undefined ? { limit: query.limit } : {}), name: body.name });
       }, { before: [express.json()] });
-      router.post('/intake-headers', validateRequest(intakeHeaders), (_req, res) => {
-        res.json({ operation: validatedRequest<typeof intakeHeaders>(res).headers['Kanta-Operation'] ?? null });
-      });
+      const readBody = (req: Request, res: Response, next: NextFunction) => {
+        bodiesRead += 1;
+        express.raw({ type: () => true })(req, res, next);
+      };
+      mountRoute(router, intakeHeaders, ({ headers }, _req, res) => {
+        res.json({ operation: headers['Kanta-Operation'] ?? null });
+      }, { before: [readBody] });
       app.use(router);
       app.use(errorHandler(silent));
       ({ http, base } = await listen(app));
@@ -278,13 +283,18 @@ describe('API description (GET /openapi.json)', () => {
     });
 
     it('answers REQUEST_INVALID naming every failing field by location and path', async () => {
-      const r = await post('/probe/not-an-oid?limit=0', { name: 1, extra: true });
-      expect(r.status).to.equal(400);
-      expect(r.body.error.code).to.equal('REQUEST_INVALID');
-      const issues = r.body.error.details.issues as Array<{ in: string; path: string }>;
-      expect(issues.map((i) => `${i.in}:${i.path}`)).to.have.members(['params:oid', 'query:limit', 'body:name', 'body:']);
-      expect(r.body.error.message).to.contain('params.oid: must be an OID');
-      expect((await post('/probe/1.2.3', '')).body.error.code).to.equal('REQUEST_INVALID');
+      const issuesOf = (r: { body: Record<string, any> }) => (r.body.error.details.issues as Array<{ in: string; path: string }>).map((i) => `${i.in}:${i.path}`);
+      // Path, query and headers are checked before the body is parsed; the body after.
+      const envelope = await post('/probe/not-an-oid?limit=0', { name: 1, extra: true });
+      expect([envelope.status, envelope.body.error.code]).to.deep.equal([400, 'REQUEST_INVALID']);
+      expect(issuesOf(envelope)).to.have.members(['params:oid', 'query:limit']);
+      expect(envelope.body.error.message).to.contain('params.oid: must be an OID');
+      const body = await post('/probe/1.2.3', { name: 1, extra: true });
+      expect([body.status, body.body.error.code]).to.deep.equal([400, 'REQUEST_INVALID']);
+      expect(issuesOf(body)).to.have.members(['body:name', 'body:']);
+      const missing = await fetch(`${base}/probe/1.2.3`, { method: 'POST', headers: { 'x-test-caller': 'ops' } });
+      expect(missing.status).to.equal(400);
+      expect(((await missing.json()) as Record<string, any>).error.details.issues).to.deep.equal([{ in: 'body', path: '', message: 'a JSON body (application/json) is required' }]);
     });
 
     it('checks the role before the body: a tenant gets 403 whatever it sent', async () => {
@@ -303,8 +313,11 @@ describe('API description (GET /openapi.json)', () => {
       expect((await send({ ...xml, 'content-type': 'text/xml; charset=utf-8' })).body).to.deep.equal({ operation: null });
       const unknown = await send({ ...xml, 'kanta-operation': 'delete' });
       expect([unknown.status, unknown.body.error.code, unknown.body.error.message]).to.deep.equal([400, 'INTAKE_UNKNOWN_OPERATION', ERROR_CATALOGUE.INTAKE_UNKNOWN_OPERATION.message]);
+      const read = bodiesRead;
       const json = await send({ 'content-type': 'application/json', 'x-test-caller': 'tenant' });
       expect([json.status, json.body.error.code]).to.deep.equal([415, 'INTAKE_UNSUPPORTED_MEDIA_TYPE']);
+      expect(bodiesRead, 'a refused request\'s body is not read').to.equal(read);
+      expect(read).to.equal(3);
     });
   });
 
