@@ -54,11 +54,15 @@ interface FoundRoute {
 /** Every route of an express 5 app, through the routers it uses (all mounted at the root). */
 function routesOf(app: express.Express): FoundRoute[] {
   const out: FoundRoute[] = [];
-  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown[] } }>) => {
+  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown[] }; slash?: boolean }>) => {
     for (const layer of stack) {
       if (layer.route) {
         for (const m of Object.keys(layer.route.methods)) out.push({ key: `${m.toUpperCase()} ${layer.route.path}`, spec: specOfRoute(layer.route) });
-      } else if (Array.isArray(layer.handle.stack)) walk(layer.handle.stack as typeof stack);
+      } else if (Array.isArray(layer.handle.stack)) {
+        // A router mounted under a prefix would hide that prefix from its routes' paths.
+        if (!layer.slash) throw new Error('a router is mounted under a path prefix: its routes cannot be matched to specs');
+        walk(layer.handle.stack as typeof stack);
+      }
     }
   };
   walk((app as unknown as { router: { stack: typeof walk extends (s: infer S) => void ? S : never } }).router.stack);
