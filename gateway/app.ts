@@ -1,13 +1,16 @@
-// The HTTP pipeline, top to bottom: request id → health and metrics (no auth) → authentication →
-// tenant and operator routes → 404 → coded error rendering. Built from parts main.ts wires; no I/O
-// happens here at construction.
+// The HTTP pipeline, top to bottom: request id → health, metrics and the API description (no auth) →
+// authentication → tenant and operator routes → 404 → coded error rendering. Built from parts main.ts
+// wires; no I/O happens here at construction.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import { authenticate, type CredentialIndex } from './auth.ts';
 import { errorHandler, notFound } from './http-errors.ts';
 import type { Logger } from './logger.ts';
+import { buildOpenApiDocument } from './api/openapi.ts';
 import { healthRouter, type HealthDeps } from './routes/health.ts';
+import { metricsRouter } from './routes/metrics.ts';
+import { openApiRouter } from './routes/openapi.ts';
 
 export interface AppParts {
   logger: Logger;
@@ -27,12 +30,8 @@ export function createApp(parts: AppParts): Express {
     next();
   });
   app.use(healthRouter(parts.health));
-  if (parts.metricsRegistry) {
-    const registry = parts.metricsRegistry;
-    app.get('/metrics', async (_req, res) => {
-      res.type(registry.contentType).send(await registry.metrics());
-    });
-  }
+  if (parts.metricsRegistry) app.use(metricsRouter(parts.metricsRegistry));
+  app.use(openApiRouter(buildOpenApiDocument()));
   app.use('/v1', authenticate(parts.credentials));
   for (const r of parts.routers) app.use(r);
   app.use(notFound);

@@ -3,60 +3,52 @@
 // for that organisation. `client` takes the hetu and is compared as a pseudonym; it is never echoed,
 // stored or logged. The export is itself a disclosure, so it is logged first: if the log cannot record
 // it, nothing is disclosed (fail closed).
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { isValidHetu } from '../../adapters/cda/hetu.ts';
 import { callerOf } from '../caller.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { RoutingIndex } from '../routing/index-build.ts';
 import { checkAuditRange, type AuditActor, type AuditLog, type AuditRange } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/verify-chain.ts';
-import { OID_PATTERN } from '../../domain/values.ts';
+import { AUDIT_HEAD_HEADER, auditExportSpec } from '../api/audit-api.ts';
+import { HETU_ROOT } from '../api/common-schemas.ts';
+import { mountRoute } from '../api/mount-route.ts';
+import type { ValidatedRequest } from '../api/route-spec.ts';
 
-const HETU_ROOT = '1.2.246.21';
-/** Response header with the head the export runs up to: `<seq> sha256:<hex>` (compare with the last line). */
-export const AUDIT_HEAD_HEADER = 'Audit-Chain-Head';
+export { AUDIT_HEAD_HEADER };
 
 export interface AuditRouteDeps {
   log: AuditLog;
   index: () => RoutingIndex;
 }
 
-function single(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new GatewayError('REQUEST_INVALID', `${name} must be given once, non-empty`);
-  return value;
-}
+type AuditQuery = ValidatedRequest<typeof auditExportSpec>['query'];
 
-function clientOf(req: Request): { root: string; extension: string } | undefined {
-  const extension = single(req.query.client, 'client');
-  const root = single(req.query.clientRoot, 'clientRoot') ?? HETU_ROOT;
-  if (extension === undefined) {
-    if (req.query.clientRoot !== undefined) throw new GatewayError('REQUEST_INVALID', 'clientRoot needs client');
+function clientOf(q: AuditQuery): { root: string; extension: string } | undefined {
+  if (q.client === undefined) {
+    if (q.clientRoot !== undefined) throw new GatewayError('REQUEST_INVALID', 'clientRoot needs client');
     return undefined;
   }
-  if (!OID_PATTERN.test(root)) throw new GatewayError('REQUEST_INVALID', 'clientRoot must be an OID');
-  if (extension.length > 64) throw new GatewayError('REQUEST_INVALID', 'client is too long');
+  const root = q.clientRoot ?? HETU_ROOT;
   // The message leaves the value out: it is a personal identity code.
-  if (root === HETU_ROOT && !isValidHetu(extension)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
-  return { root, extension };
+  if (root === HETU_ROOT && !isValidHetu(q.client)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
+  return { root, extension: q.client };
 }
 
 export function auditRouter(deps: AuditRouteDeps): Router {
   const router = express.Router();
 
-  router.get('/v1/audit/:organisation', async (req: Request, res: Response) => {
+  mountRoute(router, auditExportSpec, async ({ params, query }, _req, res) => {
     const caller = callerOf(res);
-    const org = req.params.organisation as string;
-    if (!OID_PATTERN.test(org)) throw new GatewayError('REQUEST_INVALID', 'organisation must be an OID');
+    const org = params.organisation;
     const index = deps.index();
     // An organisation removed from the configuration keeps its log; operators can still export it.
     if (!index.organisations.has(org) && !(await deps.log.head(org))) throw new GatewayError('NOT_FOUND', 'No such organisation');
     if (caller.kind === 'tenant' && !index.actsForByTenant.get(caller.tenant.id)?.has(org)) {
       throw new GatewayError('AUTH_FORBIDDEN_ROLE', 'Only operators and tenants acting for the organisation may export its usage log', { details: { organisation: org } });
     }
-    const from = single(req.query.from, 'from');
-    const to = single(req.query.to, 'to');
-    const client = clientOf(req);
+    const { from, to } = query;
+    const client = clientOf(query);
     const range: AuditRange = { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(client ? { client } : {}) };
     checkAuditRange(range);
 

@@ -1,6 +1,8 @@
 // Liveness and readiness. Readiness is false until a configuration is loaded, while Redis does not
 // answer a PING, and once shutdown has begun (so a load balancer drains this process first).
 import express, { type Router } from 'express';
+import { mountRoute } from '../api/mount-route.ts';
+import { healthzSpec, readyzSpec } from '../api/service-api.ts';
 
 export interface HealthDeps {
   configLoaded(): { version: string } | undefined;
@@ -10,10 +12,10 @@ export interface HealthDeps {
 
 export function healthRouter(deps: HealthDeps): Router {
   const router = express.Router();
-  router.get('/healthz', (_req, res) => {
+  mountRoute(router, healthzSpec, (_input, _req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  mountRoute(router, readyzSpec, async (_input, _req, res) => {
     const config = deps.configLoaded();
     const redis = await deps.pingRedis().catch(() => false);
     const ready = !!config && redis && !deps.shuttingDown();

@@ -1,16 +1,15 @@
 // Operator API (ops role only): watch queues, pause and resume controllers and tenants, rerun parked
 // documents, reload configuration. Each action is logged with the operator id.
 import express, { type Router } from 'express';
-import { z } from 'zod';
 import type { Pipeline } from '../../queues/pipeline.ts';
 import type { DocumentStore } from '../../queues/document-store.ts';
 import { callerOf, requireOps } from '../caller.ts';
-import { GatewayError } from '../../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { opsEvents, rerunEvent } from '../audit/audit-events.ts';
 import type { Tenant } from '../../config/schema.ts';
-import { isOid } from '../../domain/values.ts';
+import { mountRoute } from '../api/mount-route.ts';
+import { opsConfigReloadSpec, opsConfigSpec, opsQueuesSpec, opsRerunSpec, pauseSpecs, resumeSpecs } from '../api/ops-api.ts';
 
 export interface OpsDeps {
   pipeline: Pipeline;
@@ -21,21 +20,6 @@ export interface OpsDeps {
   tenant(id: string): Tenant | undefined;
   audit?: AuditLog;
   logger: Logger;
-}
-
-const RerunBody = z.strictObject({
-  code: z.string().optional(),
-  tenant: z.string().optional(),
-  controller: z.string().optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.number().int().min(1).max(100_000).optional(),
-});
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw new GatewayError('REQUEST_INVALID', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-  return r.data;
 }
 
 /** Average Redis bytes per open document, sampled (MEMORY USAGE of its keys). */
@@ -53,6 +37,7 @@ async function memoryPerOpenDocument(store: DocumentStore, sample = 20): Promise
 
 export function opsRouter(deps: OpsDeps): Router {
   const router = express.Router();
+  // Every /v1/ops path, known or not, is refused to a tenant before its body is parsed.
   router.use('/v1/ops', (_req, res, next) => {
     requireOps(res);
     next();
@@ -63,7 +48,7 @@ export function opsRouter(deps: OpsDeps): Router {
     return c.kind === 'ops' ? c.id : c.tenant.id;
   };
 
-  router.get('/v1/ops/queues', async (_req, res) => {
+  mountRoute(router, opsQueuesSpec, async (_input, _req, res) => {
     const [queues, control, openDocuments, memory] = await Promise.all([
       deps.pipeline.queueCounts(),
       deps.pipeline.controlState(),
@@ -75,18 +60,15 @@ export function opsRouter(deps: OpsDeps): Router {
   });
 
   for (const action of ['pause', 'resume'] as const) {
-    router.post(`/v1/ops/controllers/:oid/${action}`, async (req, res) => {
-      const oid = req.params.oid;
-      if (!isOid(oid)) throw new GatewayError('REQUEST_INVALID', 'controller must be an OID');
+    const specs = action === 'pause' ? pauseSpecs : resumeSpecs;
+    mountRoute(router, specs.controller, async ({ params: { oid } }, _req, res) => {
       if (action === 'pause') await deps.pipeline.pauseController(oid, who(res));
       else await deps.pipeline.resumeController(oid);
       for (const ev of opsEvents({ opsId: who(res), operation: `${action}-controller`, controller: oid })) await deps.audit?.append(ev);
       deps.logger.info(`controller ${action}d`, { controller: oid, by: who(res) });
       res.json({ controller: oid, state: action === 'pause' ? 'paused' : 'running' });
     });
-    router.post(`/v1/ops/tenants/:id/${action}`, async (req, res) => {
-      const id = req.params.id;
-      if (!/^[a-z0-9-]+$/.test(id)) throw new GatewayError('REQUEST_INVALID', 'tenant id is lowercase letters, digits and dashes');
+    mountRoute(router, specs.tenant, async ({ params: { id } }, _req, res) => {
       if (action === 'pause') await deps.pipeline.pauseTenant(id);
       else await deps.pipeline.resumeTenant(id);
       const tenant = deps.tenant(id);
@@ -96,8 +78,8 @@ export function opsRouter(deps: OpsDeps): Router {
     });
   }
 
-  router.post('/v1/ops/rerun', async (req, res) => {
-    const filter = parse(RerunBody, req.body);
+  mountRoute(router, opsRerunSpec, async ({ body }, _req, res) => {
+    const filter = body ?? {};
     const result = await deps.pipeline.rerun(
       Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as typeof filter,
       who(res),
@@ -110,13 +92,13 @@ export function opsRouter(deps: OpsDeps): Router {
     res.json({ count: result.rerun.length, documents: result.rerun });
   });
 
-  router.post('/v1/ops/config/reload', (_req, res) => {
+  mountRoute(router, opsConfigReloadSpec, (_input, _req, res) => {
     const r = deps.reloadConfig();
     deps.logger.log(r.ok ? 'info' : 'warn', 'configuration reload', { by: who(res), ...r });
     res.status(r.ok ? 200 : 422).json(r);
   });
 
-  router.get('/v1/ops/config', (_req, res) => {
+  mountRoute(router, opsConfigSpec, (_input, _req, res) => {
     res.json(deps.configInfo());
   });
 

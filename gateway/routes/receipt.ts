@@ -1,5 +1,5 @@
 // The receipt a tenant gets at intake and, extended with progress, from the status endpoint.
-import type { DocumentRecord } from '../../domain/document-record.ts';
+import type { DocumentRecord, DocumentStatus } from '../../domain/document-record.ts';
 import type { RoutingDecision } from '../../domain/routing-decision.ts';
 
 export interface Receipt {
@@ -8,7 +8,7 @@ export interface Receipt {
   setId: string;
   version: number;
   controller: string;
-  status: string;
+  status: DocumentStatus;
   statusUrl: string;
   acceptedAt: string;
   routing: RoutingDecision;

@@ -4,7 +4,7 @@
 // logged or echoed. Anyone else gets 404, so the answer does not reveal whether a client has rights.
 import type { AuditLog } from '../audit/audit-log.ts';
 import { rightReadEvent, rightSetEvent } from '../audit/audit-events.ts';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { GatewayError } from '../../domain/errors.ts';
 import { tenantOf } from '../caller.ts';
 import { isValidHetu } from '../../adapters/cda/hetu.ts';
@@ -12,14 +12,13 @@ import type { RoutingIndex } from '../routing/index-build.ts';
 import { validateRightEntries } from '../routing/extract-rights.ts';
 import type { RightChange, RightEntriesByTask, RightPeriod, RightSnapshot } from '../routing/types.ts';
 import type { ClientId, RegistryRightStore } from '../registry-rights/right-store.ts';
-import { OID_PATTERN } from '../../domain/values.ts';
+import { HETU_ROOT } from '../api/common-schemas.ts';
+import { mountRoute } from '../api/mount-route.ts';
+import { getRegistryRightsSpec, putRegistryRightsSpec } from '../api/registry-rights-api.ts';
 
-const HETU_ROOT = '1.2.246.21';
-
-function clientFrom(root: unknown, extension: unknown, where: string): ClientId {
-  const r = root === undefined ? HETU_ROOT : root;
-  if (typeof r !== 'string' || !OID_PATTERN.test(r)) throw new GatewayError('REQUEST_INVALID', `${where}: client root must be an OID`);
-  if (typeof extension !== 'string' || extension.length === 0 || extension.length > 64) throw new GatewayError('REQUEST_INVALID', `${where}: client id is missing`);
+/** The client as the schema let it through; the hetu checksum is checked here, never echoed. */
+function clientFrom(root: string | undefined, extension: string): ClientId {
+  const r = root ?? HETU_ROOT;
   // Message without the value: it is a personal identity code.
   if (r === HETU_ROOT && !isValidHetu(extension)) throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code fails its checksum');
   return { root: r, extension };
@@ -61,31 +60,31 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
   const router = express.Router();
   const json = express.json({ limit: '1mb' });
 
-  router.put('/v1/registry-rights', json, async (req: Request, res: Response) => {
-    const tenant = tenantOf(res);
-    const body: unknown = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('REQUEST_INVALID', 'Body must be a JSON object {organizer, client, entries}');
-    const { organizer, client, entries } = body as Record<string, unknown>;
-    if (typeof organizer !== 'string' || !OID_PATTERN.test(organizer)) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID', { details: { field: 'organizer' } });
-    if (!client || typeof client !== 'object') throw new GatewayError('REQUEST_INVALID', 'client must be {root?, extension}', { details: { field: 'client' } });
-    const clientId = clientFrom((client as Record<string, unknown>).root, (client as Record<string, unknown>).extension, 'client');
-    const index = deps.index();
-    if (!index.organisations.has(organizer)) throw new GatewayError('ROUTE_UNKNOWN_ORGANISATION', `Organizer ${organizer} is not a configured organisation`, { details: { organizer } });
-    if (!index.actsForByTenant.get(tenant.id)?.has(organizer)) {
-      throw new GatewayError('AUTH_FORBIDDEN_ROLE', 'Only the organizer may set its registry-use rights', { details: { organizer } });
-    }
-    const valid = validateRightEntries(entries);
-    const saved = await deps.rights.put({ organizer, client: clientId, entries: valid, at: new Date(), by: tenant.id });
-    await deps.audit?.append(rightSetEvent({ tenant, organizer, client: clientId }));
-    res.status(200).json({ organizer: saved.organizer, effectiveAt: saved.effectiveAt, source: saved.source, entries: saved.entries });
-  });
+  mountRoute(
+    router,
+    putRegistryRightsSpec,
+    async ({ body }, _req, res) => {
+      const tenant = tenantOf(res);
+      const { organizer, client, entries } = body;
+      const clientId = clientFrom(client.root, client.extension);
+      const index = deps.index();
+      if (!index.organisations.has(organizer)) throw new GatewayError('ROUTE_UNKNOWN_ORGANISATION', `Organizer ${organizer} is not a configured organisation`, { details: { organizer } });
+      if (!index.actsForByTenant.get(tenant.id)?.has(organizer)) {
+        throw new GatewayError('AUTH_FORBIDDEN_ROLE', 'Only the organizer may set its registry-use rights', { details: { organizer } });
+      }
+      // The schema checked the shape; calendar validity and end ≥ start are checked here.
+      const valid = validateRightEntries(entries);
+      const saved = await deps.rights.put({ organizer, client: clientId, entries: valid, at: new Date(), by: tenant.id });
+      await deps.audit?.append(rightSetEvent({ tenant, organizer, client: clientId }));
+      res.status(200).json({ organizer: saved.organizer, effectiveAt: saved.effectiveAt, source: saved.source, entries: saved.entries });
+    },
+    { before: [json] },
+  );
 
-  router.get('/v1/registry-rights', async (req: Request, res: Response) => {
+  mountRoute(router, getRegistryRightsSpec, async ({ query: q }, _req, res) => {
     const tenant = tenantOf(res);
-    const q = req.query;
-    const clientId = clientFrom(q.clientRoot, q.client, 'query');
+    const clientId = clientFrom(q.clientRoot, q.client);
     const wanted = q.organizer;
-    if (wanted !== undefined && (typeof wanted !== 'string' || !OID_PATTERN.test(wanted))) throw new GatewayError('REQUEST_INVALID', 'organizer must be an organisation OID');
     const withHistory = q.history === 'true' || q.history === '1';
     const index = deps.index();
     const orgs = new Set(index.actsForByTenant.get(tenant.id)?.keys() ?? []);

@@ -1,9 +1,10 @@
 // POST /v1/routing/dry-run (ops): replays the routing of the last N accepted documents (the routing
 // journal) against a candidate configuration and the current one, with the same right state and the
 // same `now` (the original acceptance time), so the difference is the configuration's alone.
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { GatewayError } from '../../domain/errors.ts';
-import { requireOps } from '../caller.ts';
+import { mountRoute, type RouteHandler } from '../api/mount-route.ts';
+import { routingDryRunSpec } from '../api/routing-dry-run-api.ts';
 import { isConfigError, validateConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { buildRoutingIndex, type RoutingIndex } from '../routing/index-build.ts';
@@ -82,18 +83,12 @@ export function routingDryRunRouter(deps: {
   current: () => { config: Config; version: string; index: RoutingIndex };
 }): express.Router {
   const router = express.Router();
-  router.post('/v1/routing/dry-run', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
-    requireOps(res);
-    const raw: unknown = req.body;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new GatewayError('REQUEST_INVALID', 'Body must be the candidate configuration as a JSON object');
-    const limitRaw = req.query.limit;
-    const limit = limitRaw === undefined ? undefined : Number(limitRaw);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GatewayError('REQUEST_INVALID', 'limit must be a positive integer');
-
+  const handler: RouteHandler<typeof routingDryRunSpec> = async ({ query, body: raw }, _req, res) => {
+    const { limit } = query;
     let candidate;
     try {
       // File references are not read by routing; resolving them against the working directory is harmless.
-      candidate = validateConfig(raw as Record<string, unknown>, 'dry-run candidate', process.cwd());
+      candidate = validateConfig(raw, 'dry-run candidate', process.cwd());
     } catch (err) {
       if (isConfigError(err)) throw new GatewayError('REQUEST_INVALID', 'The candidate configuration is invalid', { details: { issues: err.details.issues } });
       throw err;
@@ -106,9 +101,10 @@ export function routingDryRunRouter(deps: {
       rights: deps.rights,
       current: current.index,
       candidate: candidateIndex,
-      includeUnchanged: req.query.all === 'true' || req.query.all === '1',
+      includeUnchanged: query.all === 'true' || query.all === '1',
     });
     res.json(report);
-  });
+  };
+  mountRoute(router, routingDryRunSpec, handler, { before: [express.json({ limit: '1mb' })] });
   return router;
 }

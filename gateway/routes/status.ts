@@ -7,15 +7,17 @@ import { statusReadEvent } from '../audit/audit-events.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { tenantOf } from '../caller.ts';
 import { GatewayError } from '../../domain/errors.ts';
+import { documentStatusSpec } from '../api/documents-api.ts';
+import { mountRoute } from '../api/mount-route.ts';
 import { receiptOf } from './receipt.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function statusRouter(deps: { store: DocumentStore; audit?: AuditLog }): Router {
   const router = express.Router();
-  router.get('/v1/documents/:id', async (req, res) => {
+  mountRoute(router, documentStatusSpec, async ({ params }, _req, res) => {
     const tenant = tenantOf(res);
-    let documentId = req.params.id;
+    let documentId = params.id;
     if (UUID.test(documentId)) {
       const sub = await deps.store.bySubmission(documentId);
       if (!sub || sub.tenant !== tenant.id) throw new GatewayError('NOT_FOUND', 'No such document for this tenant');

@@ -1,0 +1,62 @@
+// The error catalogue as the API description shows it: every code with its status, retryability and
+// message, the operations that can answer with it, and, for codes no route answers with, where a
+// client or operator meets them instead.
+import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.ts';
+import { errorCodesOf, type RouteSpec } from './route-spec.ts';
+
+/**
+ * document-status: set on a document as it is signed and sent, read as `code` from
+ * GET /v1/documents/{id} (and in the usage log); process: raised while loading configuration, keys or
+ * Redis at startup or reload (the log, readiness, the reload answer's `error`).
+ */
+export type ReportedOn = 'document-status' | 'process';
+
+export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
+  CONFIG_INVALID: 'process',
+  CONFIG_NOT_LOADED: 'process',
+  CERT_LOAD_FAILED: 'process',
+  CERT_WRONG_PASSWORD: 'process',
+  CERT_KEY_MISMATCH: 'process',
+  CERT_EXPIRED: 'process',
+  CERT_NOT_YET_VALID: 'process',
+  CERT_KEY_USAGE: 'process',
+  CERT_NO_VALID_IDENTITY: 'document-status',
+  SIGN_FAILED: 'document-status',
+  SIGN_SELF_CHECK_FAILED: 'document-status',
+  SIGNATURE_INVALID: 'document-status',
+  KANTA_TIMEOUT: 'document-status',
+  KANTA_CONNECTION: 'document-status',
+  KANTA_HTTP_5XX: 'document-status',
+  KANTA_UNAVAILABLE: 'document-status',
+  KANTA_HTTP_4XX: 'document-status',
+  KANTA_BAD_RESPONSE: 'document-status',
+  KANTA_REJECTED: 'document-status',
+  KANTA_APPLICATION_ERROR: 'document-status',
+  KANTA_CONTROLLER_BLOCKED: 'document-status',
+  KANTA_CIRCUIT_OPEN: 'document-status',
+  KANTA_TLS_HANDSHAKE: 'document-status',
+  KANTA_ACK_TRANSIENT: 'document-status',
+  QUEUE_RETRY_BUDGET_EXHAUSTED: 'document-status',
+  QUEUE_PAYLOAD_MISSING: 'document-status',
+  QUEUE_REDIS_EVICTING: 'process',
+};
+
+export interface CatalogueEntry {
+  code: ErrorCode;
+  status: number;
+  retryable: boolean;
+  message: string;
+  /** operationIds that can answer with this code. */
+  operations: string[];
+  reportedOn?: ReportedOn;
+}
+
+export function errorCatalogueEntries(specs: readonly RouteSpec[]): CatalogueEntry[] {
+  const byCode = new Map<ErrorCode, string[]>();
+  for (const spec of specs) for (const code of errorCodesOf(spec)) byCode.set(code, [...(byCode.get(code) ?? []), spec.operationId]);
+  return (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map((code) => {
+    const { status, retryable, message } = ERROR_CATALOGUE[code];
+    const reportedOn = REPORTED_OUTSIDE_RESPONSES[code];
+    return { code, status, retryable, message, operations: byCode.get(code) ?? [], ...(reportedOn ? { reportedOn } : {}) };
+  });
+}
