@@ -32,6 +32,10 @@ export const ERROR_CATALOGUE = {
   INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
 
+  // --- intake: JSON submissions (adapters/intake/json-document.ts, docs/json-intake.md)
+  INTAKE_INVALID_JSON: { status: 400, retryable: false, message: 'The JSON submission has invalid fields; details.issues lists each with its JSON path' },
+  INTAKE_NO_OID_ARC: { status: 422, retryable: false, message: 'The writing organisation has no documentOidArc configured, so the gateway cannot mint its document ids' },
+
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },
   ROUTE_CUSTODIAN_NOT_PERMITTED: { status: 403, retryable: false, message: 'The tenant may not write into this custodian\'s registry' },
