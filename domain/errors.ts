@@ -19,7 +19,7 @@ export const ERROR_CATALOGUE = {
   AUTH_FORBIDDEN_ROLE: { status: 403, retryable: false, message: 'This caller lacks the role needed for the operation' },
 
   // --- intake: parsing and validating what a tenant sent
-  INTAKE_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type must be application/xml or text/xml' },
+  INTAKE_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type must be application/xml or text/xml (CDA), or application/json (JSON document)' },
   INTAKE_BODY_TOO_LARGE: { status: 413, retryable: false, message: 'Request body exceeds the configured limit' },
   INTAKE_EMPTY_BODY: { status: 400, retryable: false, message: 'Request body is empty' },
   INTAKE_MALFORMED_XML: { status: 400, retryable: false, message: 'Body is not well-formed XML' },
