@@ -34,7 +34,8 @@ export interface CdaBuildInput {
   software: SoftwareSupport;
 }
 
-const XHTML_ROOT_START = /^((?:\s|<\?xml[^>]*\?>|<!--[\s\S]*?-->)*)<div(?=[\s/>])/;
+/** The XHTML view's root start tag, after an optional XML declaration, comments and whitespace. */
+export const XHTML_ROOT_START = /^((?:\s|<\?xml[^>]*\?>|<!--[\s\S]*?-->)*)<div(?=[\s/>])/;
 
 /**
  * Sets the XHTML view's root id to "OID" + document id (kanta.md §2) by inserting the attribute into

@@ -6,6 +6,7 @@ import { OID_PATTERN } from '../../domain/values.ts';
 import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
 import { HETU_PATTERN, isValidHetu } from '../cda/hetu.ts';
 import { finnishDateOf } from '../cda/read-metadata.ts';
+import { XHTML_ROOT_START } from '../cda/build-cda.ts';
 import { hl7TimeOf } from '../cda/build-hl7-time.ts';
 import { NS, attr, parseXmlSafely } from '../xml/safe-parse.ts';
 import type { JsonDocumentSubmission } from './json-document-schema.ts';
@@ -66,6 +67,7 @@ function xhtmlIssues(xhtml: string): JsonIssue[] {
   if (!root || root.namespaceURI !== NS.xhtml || root.localName !== 'div' || root.prefix) {
     return [{ path: at, reason: 'the root must be an unprefixed <div> in the XHTML namespace (xmlns="http://www.w3.org/1999/xhtml")', code: 'invalid_xhtml_root' }];
   }
+  if (!XHTML_ROOT_START.test(xhtml)) return [{ path: at, reason: 'must begin with the root <div> (only an XML declaration, comments and whitespace may precede it)', code: 'invalid_xhtml_root' }];
   if (attr(root, 'id') !== undefined) return [{ path: at, reason: 'the root div must have no id: the gateway sets it to "OID" + the document id it mints', code: 'id_set_by_gateway' }];
   return [];
 }

@@ -88,6 +88,7 @@ describe('JSON submission validation', () => {
     expect(at(issuesOf(xhtml('<div xmlns="http://www.w3.org/1999/xhtml"><p>open')), '$.body.xhtml')).to.include({ code: 'malformed_xhtml' });
     expect(at(issuesOf(xhtml('<p xmlns="http://www.w3.org/1999/xhtml"/>')), '$.body.xhtml')).to.include({ code: 'invalid_xhtml_root' });
     expect(at(issuesOf(xhtml('<div/>')), '$.body.xhtml')).to.include({ code: 'invalid_xhtml_root' });
+    expect(at(issuesOf(xhtml('<?pi x?><div xmlns="http://www.w3.org/1999/xhtml"/>')), '$.body.xhtml')).to.include({ code: 'invalid_xhtml_root' });
     expect(at(issuesOf(xhtml('<div id="x" xmlns="http://www.w3.org/1999/xhtml"/>')), '$.body.xhtml')).to.include({ code: 'id_set_by_gateway' });
     expect(at(issuesOf(xhtml('<!DOCTYPE div [<!ENTITY a "b">]><div xmlns="http://www.w3.org/1999/xhtml">&a;</div>')), '$.body.xhtml')).to.include({ code: 'dtd_forbidden' });
     expect(at(issuesOf(xhtml('<div xmlns="http://www.w3.org/1999/xhtml">\u0001</div>')), '$.body.xhtml')).to.include({ code: 'invalid_characters' });
