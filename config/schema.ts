@@ -17,6 +17,11 @@ export const OrganisationSchema = z.strictObject({
   oid: OID,
   name: z.string().min(1),
   kind: OrganisationKind,
+  /**
+   * The organisation's OID arc for document ids the gateway mints (JSON intake, docs/json-intake.md):
+   * id = {arc}.{counter}. Absent: the organisation cannot use JSON intake. Must be unique.
+   */
+  documentOidArc: OID.optional(),
 });
 
 export const ServiceUnitSchema = z.strictObject({
@@ -288,6 +293,10 @@ export const ConfigSchema = z
       });
     };
     unique(cfg.organisations.map((o) => o.oid), ['organisations'], 'organisation');
+    // Two organisations minting under one arc would mint the same document ids.
+    cfg.organisations.forEach((o, i, all) => {
+      if (o.documentOidArc && all.findIndex((x) => x.documentOidArc === o.documentOidArc) !== i) ctx.addIssue({ code: 'custom', path: ['organisations', i, 'documentOidArc'], message: `duplicate document OID arc ${o.documentOidArc}` });
+    });
     unique(cfg.serviceUnits.map((u) => u.oid), ['serviceUnits'], 'service unit');
     unique(cfg.tenants.map((t) => t.id), ['tenants'], 'tenant id');
     unique(cfg.kanta.accessPoints.map((a) => a.id), ['kanta', 'accessPoints'], 'access point id');

@@ -19,7 +19,7 @@ export const ERROR_CATALOGUE = {
   AUTH_FORBIDDEN_ROLE: { status: 403, retryable: false, message: 'This caller lacks the role needed for the operation' },
 
   // --- intake: parsing and validating what a tenant sent
-  INTAKE_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type must be application/xml or text/xml' },
+  INTAKE_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type must be application/xml or text/xml (CDA), or application/json (JSON document)' },
   INTAKE_BODY_TOO_LARGE: { status: 413, retryable: false, message: 'Request body exceeds the configured limit' },
   INTAKE_EMPTY_BODY: { status: 400, retryable: false, message: 'Request body is empty' },
   INTAKE_MALFORMED_XML: { status: 400, retryable: false, message: 'Body is not well-formed XML' },
@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
   INTAKE_SCHEMA_INVALID: { status: 400, retryable: false, message: 'The document does not validate against the configured CDA schema set' },
   INTAKE_SCHEMA_UNAVAILABLE: { status: 503, retryable: true, message: 'Schema validation could not run (validator busy, too slow or missing); nothing was stored' },
+
+  // --- intake: JSON submissions (adapters/intake/json-document.ts, docs/json-intake.md)
+  INTAKE_INVALID_JSON: { status: 400, retryable: false, message: 'The JSON submission has invalid fields; details.issues lists each with its JSON path' },
+  INTAKE_NO_OID_ARC: { status: 422, retryable: false, message: 'The writing organisation has no documentOidArc configured, so the gateway cannot mint its document ids' },
 
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },

@@ -101,10 +101,11 @@ export function writeDemoConfig(args: { dir: string; pki: TestPkiManifest; redis
     },
     signer: { threads: 0, selfCheck: true },
     queues: { retry: { baseDelayMs: 200, maxDelayMs: 5_000 }, batch: { size: 16, waitMs: 20 } },
+    // documentOidArc: where JSON intake mints each organisation's document ids (docs/json-intake.md).
     organisations: [
-      { oid: DEMO.region.oid, name: DEMO.region.name, kind: 'welfare-region' },
-      { oid: DEMO.hoiva.oid, name: DEMO.hoiva.name, kind: 'private-provider' },
-      { oid: DEMO.perhe.oid, name: DEMO.perhe.name, kind: 'private-provider' },
+      { oid: DEMO.region.oid, name: DEMO.region.name, kind: 'welfare-region', documentOidArc: '1.2.246.10.11111111.95.2026' },
+      { oid: DEMO.hoiva.oid, name: DEMO.hoiva.name, kind: 'private-provider', documentOidArc: '1.2.246.10.22222222.95.2026' },
+      { oid: DEMO.perhe.oid, name: DEMO.perhe.name, kind: 'private-provider', documentOidArc: '1.2.246.10.33333333.95.2026' },
     ],
     serviceUnits: DEMO_ORGS.map((o) => ({ oid: o.unit, organisation: o.oid, name: o.unitName })),
     signingIdentities: DEMO_ORGS.map((o) => ({ id: idOf(o), organisation: o.oid, certificates: [{ certFile: pki.signing[o.oid]!.certFile, keyFile: pki.signing[o.oid]!.keyFile }] })),

@@ -20,6 +20,8 @@ import { watchCertificates } from './certificate-watch.ts';
 import { clientKeySecretFrom } from './client-key-secret.ts';
 import { documentEventHandlers } from './document-events.ts';
 import { listen } from './http-server.ts';
+import { RedisDocumentOidMinter } from './intake/document-oid-minter.ts';
+import { intakeFormats } from './intake/formats.ts';
 import type { SignatureVerifier } from './intake/incoming-signatures.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type GatewayMetrics } from './metrics.ts';
@@ -174,6 +176,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
           incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, trustedCaPems: () => snapshot.trustedCaPems },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
+          formats: intakeFormats({ json: { minter: new RedisDocumentOidMinter(fast, prefix), directory: cfg } }),
           audit: { log: audit, index: () => snapshot.index },
           logger,
           metrics,

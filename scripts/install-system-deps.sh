@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the gateway's demo and tests need when they are missing:
 # redis-server (real Redis everywhere, never a mock), xmlsec1 (independent signature checks) and
-# xmllint (libxml2-utils: CDA schema validation at intake, when configured).
+# xmllint from libxml2-utils (CDA schema validation; the tests fall back to xmllint-wasm without it).
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

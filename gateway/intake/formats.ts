@@ -1,6 +1,7 @@
 // The intake formats the gateway reads, chosen by media type. Each turns a submission into the same
 // ParsedDocument (domain/parsed-document.ts); Kanta-native SOAP and JSON are added here as further rows.
 import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts';
+import { JSON_DOCUMENT_MEDIA_TYPE, readJsonDocument, type JsonDocumentDeps } from '../../adapters/intake/json-document.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { Tenant } from '../../config/schema.ts';
@@ -21,7 +22,20 @@ export interface IntakeFormat {
   read(input: FormatInput): Promise<ParsedDocument>;
 }
 
-export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation) }];
+const CDA_XML_FORMAT: IntakeFormat = { name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation) };
+
+/** The formats that need nothing beside the body (CDA XML). */
+export const INTAKE_FORMATS: readonly IntakeFormat[] = [CDA_XML_FORMAT];
+
+export interface IntakeFormatDeps {
+  /** JSON intake: the document-id minter (Redis) and the configuration's organisations and units. */
+  json: JsonDocumentDeps;
+}
+
+/** Every format, built with what the formats need (gateway/main.ts passes the Redis-backed minter). */
+export function intakeFormats(deps: IntakeFormatDeps): readonly IntakeFormat[] {
+  return [CDA_XML_FORMAT, { name: 'json', mediaType: JSON_DOCUMENT_MEDIA_TYPE, read: (i) => readJsonDocument(i, deps.json) }];
+}
 
 /** The format for a Content-Type; refused (415) before the body is read when none matches. */
 export function formatFor(contentType: string | undefined, formats: readonly IntakeFormat[] = INTAKE_FORMATS): IntakeFormat {

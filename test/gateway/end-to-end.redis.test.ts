@@ -116,7 +116,7 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
       { name: 'malformed XML', status: 400, code: 'INTAKE_MALFORMED_XML', send: () => rawPost(env.tokens.perhe, '<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2"') },
       { name: 'DOCTYPE with an entity', status: 400, code: 'INTAKE_DTD_FORBIDDEN', send: () => rawPost(env.tokens.perhe, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>${providerDoc().replace(/^<\?xml[^>]*>/, '')}`) },
       { name: 'body over the limit', status: 413, code: 'INTAKE_BODY_TOO_LARGE', send: () => rawPost(env.tokens.perhe, providerDoc({ note: 'x'.repeat(80 * 1024) })) },
-      { name: 'not XML', status: 415, code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE', send: () => fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${env.tokens.perhe}`, 'content-type': 'application/json' }, body: '{}' }) },
+      { name: 'not XML', status: 415, code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE', send: () => fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${env.tokens.perhe}`, 'content-type': 'text/plain' }, body: '{}' }) },
       { name: 'not a CDA', status: 400, code: 'INTAKE_NOT_CDA', send: () => rawPost(env.tokens.perhe, '<foo/>') },
       { name: 'bad hetu checksum', status: 400, code: 'INTAKE_INVALID_HETU', send: () => rawPost(env.tokens.perhe, providerDoc({ hetu: '010190-9030' })) },
     ];
