@@ -27,7 +27,7 @@ export const ERROR_CATALOGUE = {
   INTAKE_NOT_CDA: { status: 400, retryable: false, message: 'Root element is not an HL7 CDA R2 ClinicalDocument in urn:hl7-org:v3' },
   INTAKE_MISSING_FIELD: { status: 400, retryable: false, message: 'A required CDA header field is missing' },
   INTAKE_INVALID_FIELD: { status: 400, retryable: false, message: 'A CDA header field has an invalid value' },
-  INTAKE_INVALID_HETU: { status: 400, retryable: false, message: 'recordTarget personal identity code fails its checksum' },
+  INTAKE_INVALID_HETU: { status: 400, retryable: false, message: 'recordTarget personal identity code fails its checksum or gives an impossible or future birth date' },
   INTAKE_DUPLICATE_DIFFERENT_CONTENT: { status: 409, retryable: false, message: 'This document id was already submitted with different content' },
   INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },

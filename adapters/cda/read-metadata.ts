@@ -2,7 +2,7 @@
 // parseXmlSafely. Missing or malformed required fields are coded intake errors naming the field.
 import { GatewayError } from '../../domain/errors.ts';
 import { NS, attr, child, children, textOf, walk } from '../xml/safe-parse.ts';
-import { isValidHetu } from './hetu.ts';
+import { finnishToday, hetuBirthDate, isValidHetu } from './hetu.ts';
 import type { DocumentMetadata, ExistingSignature, ParentDocument } from '../../domain/document-header.ts';
 import { OID_PATTERN } from '../../domain/values.ts';
 
@@ -57,7 +57,8 @@ function readParent(root: Element): ParentDocument | undefined {
   };
 }
 
-export function readDocumentMetadata(doc: Document): DocumentMetadata {
+/** `now` only decides whether a hetu's birth date lies in the future (Finnish date). */
+export function readDocumentMetadata(doc: Document, now: Date = new Date()): DocumentMetadata {
   const root = doc.documentElement;
   if (!root || root.namespaceURI !== NS.hl7 || root.localName !== 'ClinicalDocument') throw new GatewayError('INTAKE_NOT_CDA');
 
@@ -71,7 +72,13 @@ export function readDocumentMetadata(doc: Document): DocumentMetadata {
 
   const patientId = walk(root, 'recordTarget', 'patientRole', 'id');
   const client = { root: oid(attr(patientId, 'root'), 'recordTarget/patientRole/id/@root'), extension: required(attr(patientId, 'extension'), 'recordTarget/patientRole/id/@extension') };
-  if (client.root === HETU_ROOT && !isValidHetu(client.extension)) throw new GatewayError('INTAKE_INVALID_HETU');
+  if (client.root === HETU_ROOT) {
+    const today = finnishToday(now);
+    if (!isValidHetu(client.extension, '9999-12-31')) throw new GatewayError('INTAKE_INVALID_HETU');
+    if (!isValidHetu(client.extension, today)) {
+      throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code gives a birth date in the future', { details: { reason: 'future-birth-date' } });
+    }
+  }
 
   const encounter = walk(root, 'componentOf', 'encompassingEncounter');
   const admUnit = children(encounter, NS.hl7, 'encounterParticipant').find((p) => attr(p, 'typeCode') === 'ADM');

@@ -69,6 +69,8 @@ export interface CdaReadOptions {
   testPersonsOnly: boolean;
   /** documentGroups whose functionCode is optional. */
   functionCodeOptionalGroups: string[];
+  /** Finnish date of now (YYYY-MM-DD): a hetu born after it is invalid. */
+  today: string;
 }
 
 export function readCda(bytes: Buffer, o: CdaReadOptions): CdaFacts {
@@ -100,7 +102,7 @@ export function readCda(bytes: Buffer, o: CdaReadOptions): CdaFacts {
   const patientId = walk(root, 'recordTarget', 'patientRole', 'id');
   if (!patientId) refuse('CDA_MISSING_FIELD', '/ClinicalDocument/recordTarget/patientRole/id');
   const extension = attr(patientId, 'extension') ?? '';
-  if (attr(patientId, 'root') !== HETU_ROOT || !isValidHetu(extension)) refuse('CDA_HETU_INVALID', '/ClinicalDocument/recordTarget/patientRole/id');
+  if (attr(patientId, 'root') !== HETU_ROOT || !isValidHetu(extension, o.today)) refuse('CDA_HETU_INVALID', '/ClinicalDocument/recordTarget/patientRole/id');
   if (testPersonsOnly && !isTestHetu(extension)) refuse('CDA_NOT_TEST_PERSON', '/ClinicalDocument/recordTarget/patientRole/id');
 
   const custodian = oid(walk(root, 'custodian', 'assignedCustodian', 'representedCustodianOrganization', 'id'), 'root', '/ClinicalDocument/custodian/assignedCustodian/representedCustodianOrganization/id/@root');

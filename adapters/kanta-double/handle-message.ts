@@ -156,7 +156,7 @@ export function handleMessage(msg: Element, ctx: MessageContext, deps: HandlerDe
     log.documentId = frame.document.id;
     log.custodian = frame.document.custodian;
     const mime = readMimeDocument(frame.document.mimeText);
-    const cda = readCda(mime.bytes, { testPersonsOnly: o.testPersonsOnly, functionCodeOptionalGroups: o.functionCodeOptionalGroups });
+    const cda = readCda(mime.bytes, { testPersonsOnly: o.testPersonsOnly, functionCodeOptionalGroups: o.functionCodeOptionalGroups, today: helsinkiToday(now) });
     const client = clientPseudonym(cda.patient.root, cda.patient.extension);
     log.client = client;
     checkFrameAgainstDocument(frame, cda, mime.contentId);

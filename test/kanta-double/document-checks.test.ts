@@ -21,6 +21,7 @@ const CASES: Case[] = [
   { name: 'typeId is not POCD_HD000040', ack: 'AR', code: 'CDA_INVALID_FIELD', doc: () => ({ beforeSign: (x) => x.replace('POCD_HD000040', 'POCD_HD000041') }) },
   { name: 'confidentialityCode is not 6', ack: 'AR', code: 'CDA_INVALID_FIELD', doc: () => ({ beforeSign: (x) => x.replace('<confidentialityCode code="6"', '<confidentialityCode code="5"') }) },
   { name: 'hetu checksum is wrong', ack: 'AR', code: 'CDA_HETU_INVALID', doc: () => ({ hetu: `${makeHetu(18, 4, 2018, 903).slice(0, 10)}${makeHetu(18, 4, 2018, 903).endsWith('A') ? 'B' : 'A'}` }) },
+  { name: 'hetu birth date is in the future (010180B9004, born 2080)', ack: 'AR', code: 'CDA_HETU_INVALID', doc: () => ({ hetu: '010180B9004' }) },
   { name: 'client is not a test person', ack: 'AE', code: 'CDA_NOT_TEST_PERSON', doc: () => ({ hetu: makeHetu(18, 4, 2018, 123) }) },
   { name: 'localSocialHeader has no functionCode', ack: 'AR', code: 'CDA_MISSING_FIELD', doc: () => ({ beforeSign: (x) => x.replace(/<hl7fi:functionCode [^>]*\/>/, '') }) },
   { name: 'localSocialHeader has no registryType', ack: 'AR', code: 'CDA_MISSING_FIELD', doc: () => ({ beforeSign: (x) => x.replace(/<hl7fi:registryType [^>]*\/>/, '') }) },

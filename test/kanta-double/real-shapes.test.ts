@@ -127,7 +127,7 @@ describe('kanta double: real Kanta shapes (issue 13)', () => {
     const published = readSample('asia_S.xml');
     const cas = loadSigningCas([testPki().signingCa.certPem]);
     const policy = { allowedSystemSigners: [], requireSystemSignature: false };
-    const read = (xml: string) => readCda(Buffer.from(xml, 'utf8'), { testPersonsOnly: true, functionCodeOptionalGroups: ['1'] });
+    const read = (xml: string) => readCda(Buffer.from(xml, 'utf8'), { testPersonsOnly: true, functionCodeOptionalGroups: ['1'], today: '2026-12-02' });
 
     it('the as-published (re-indented) file does not verify', function () {
       if (!published) return this.skip();
