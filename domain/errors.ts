@@ -32,6 +32,9 @@ export const ERROR_CATALOGUE = {
   INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
 
+  // --- intake rules on the document's content (issue 13, routing rule R-MINOR-GUARDIAN-CONSENT)
+  INTAKE_MINOR_CONSENT_MISSING: { status: 400, retryable: false, message: 'A document for a client under 18 must say whether it may be disclosed to the guardians (authorization/consent, 1.2.246.537.6.1286.201901)' },
+
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },
   ROUTE_CUSTODIAN_NOT_PERMITTED: { status: 403, retryable: false, message: 'The tenant may not write into this custodian\'s registry' },

@@ -40,15 +40,6 @@ export function isValidHetu(value: string, today: string = finnishToday()): bool
   return CHECK_CHARS[Number(`${dd}${mm}${yy}${individual}`) % 31] === check;
 }
 
-/** Age in full years on a calendar date (both YYYY-MM-DD); a birthday counts from its own day, 29 Feb from 1 Mar in common years. */
-export function ageOn(birthDate: string, date: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  let age = y - by;
-  if (m < bm || (m === bm && d < bd)) age -= 1;
-  return age;
-}
-
 /** Test persons of the Kanta customer-test environment have individual numbers 900–999. */
 export function isTestHetu(value: string): boolean {
   const m = HETU_PATTERN.exec(value);

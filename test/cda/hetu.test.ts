@@ -1,7 +1,7 @@
 // The hetu check (issue 13): checksum, real date, and no birth date in the future; the birth date and
 // age helpers the minors rule uses. Synthetic test persons only (individual numbers 900–999).
 import { expect } from 'chai';
-import { ageOn, finnishToday, hetuBirthDate, isValidHetu, makeHetu } from '../../adapters/cda/hetu.ts';
+import { finnishToday, hetuBirthDate, isValidHetu, makeHetu } from '../../adapters/cda/hetu.ts';
 import { readDocumentMetadata } from '../../adapters/cda/read-metadata.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
@@ -25,13 +25,6 @@ describe('hetu', () => {
     expect(hetuBirthDate('310218A903X')).to.equal(undefined);
     const good = makeHetu(18, 4, 2018, 903);
     expect(isValidHetu(`${good.slice(0, 10)}${good.endsWith('A') ? 'B' : 'A'}`)).to.equal(false);
-  });
-
-  it('counts age in full years on a date (birthday itself counts; 29 February from 1 March)', () => {
-    expect(ageOn('2008-09-15', '2026-09-14')).to.equal(17);
-    expect(ageOn('2008-09-15', '2026-09-15')).to.equal(18);
-    expect(ageOn('2008-02-29', '2026-02-28')).to.equal(17);
-    expect(ageOn('2008-02-29', '2026-03-01')).to.equal(18);
   });
 
   it('finnishToday is the Europe/Helsinki date', () => {
