@@ -18,7 +18,7 @@ import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
 import { startKantaDouble } from '../../adapters/kanta-double/server.ts';
 import { errorCodeOf } from '../../domain/errors.ts';
 import { compactSignedForm, readSample } from '../helpers/samples.ts';
-import { AP1, ORG_A, UNIT_A, baseOptions, makeDoc, post, testPki } from '../kanta-double/support/double-fixture.ts';
+import { AP1, ORG_A, UNIT_A, UNIT_P, archiveOk, baseOptions, makeDoc, post, testPki } from '../kanta-double/support/double-fixture.ts';
 import { MSG_ROOT, ORG, UNIT, accessPoint, codes, sampleDocument } from './helpers/fixtures.ts';
 
 const select = xpath.useNamespaces({ h: 'urn:hl7-org:v3' });
@@ -205,6 +205,28 @@ describe('kanta frame: people, names and codes (issue 13)', () => {
       const built = build({ metadata, signedCda: test.bytes, operation: 'archive', usage: 'ownUse' }, codes(), accessPoint({ senderId: AP1, messageIdRoot: AP1, processingCode: 'T' }));
       expect(built.xml).to.include('<patientPerson').and.include('<author typeCode="AUT">');
       const r = await post(double.plainUrl, built.xml, 'plain');
+      expect([r.ack, r.code], r.body.slice(0, 800)).to.deep.equal(['AA', undefined]);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('the real double archives an organizer\'s version of a provider\'s document only with the organizer as writer', async () => {
+    const double = await startKantaDouble(baseOptions({ now: () => new Date('2026-10-20T09:00:00Z') }));
+    try {
+      // The organizer's asiakkuusasiakirja gave provider unit UNIT_P a right in September; it has ended.
+      await archiveOk(double.url, makeDoc({ documentGroup: '1', rights: { '24': [{ unit: UNIT_P, start: '2026-09-01', end: '2026-09-30' }] } }));
+      const v1 = makeDoc({ custodian: ORG_A, serviceUnit: UNIT_P, signer: testPki().signerP });
+      await archiveOk(double.url, v1, { unit: UNIT_P, usageSituations: ['2'] });
+      const v2 = makeDoc({ custodian: ORG_A, serviceUnit: UNIT_P, setId: v1.meta.id, versionNumber: 2, parent: { id: v1.meta.id, setId: v1.meta.id, versionNumber: 1 } });
+      const metadata = readDocumentMetadata(parseXmlSafely(v2.bytes.toString('utf8')));
+      const ap = accessPoint({ senderId: AP1, messageIdRoot: AP1 });
+      const send = (doc: FrameOutboundDocument) => post(double.plainUrl, build(doc, codes(), ap).xml, 'plain');
+      const base: FrameOutboundDocument = { metadata, signedCda: v2.bytes, operation: 'version', usage: 'ownUse' };
+      // Written as the provider unit the CDA still names, own use is refused by the archive ...
+      expect((await send(base)).code).to.equal('REGISTRY_FOREIGN_CUSTODIAN');
+      // ... written as the organizer performing the operation, it is archived.
+      const r = await send({ ...base, decision: { ruleId: 'R-ORGANIZER-VERSIONS-PROVIDER-DOC', writerOrganisation: ORG_A } });
       expect([r.ack, r.code], r.body.slice(0, 800)).to.deep.equal(['AA', undefined]);
     } finally {
       await double.close();
