@@ -168,6 +168,30 @@ export const KantaCodesSchema = z.strictObject({
   usageSituation: z
     .strictObject({ ownUse: z.string().default('1'), registryRight: z.string().default('2') })
     .prefault({}),
+  /**
+   * controlActProcess/code (HL7 trigger event) per operation. archive: RCMR_TE000102UV01 [C S1]; version:
+   * RCMR_TE000910UV01 [A, the health-care archive's public version frame]; void: unknown, today's value kept [A].
+   */
+  triggerEvents: z
+    .strictObject({
+      archive: z.string().regex(/^[A-Z]{4}_TE\d{6}UV\d{2}$/).default('RCMR_TE000102UV01'),
+      version: z.string().regex(/^[A-Z]{4}_TE\d{6}UV\d{2}$/).default('RCMR_TE000910UV01'),
+      void: z.string().regex(/^[A-Z]{4}_TE\d{6}UV\d{2}$/).default('RCMR_TE000102UV01'),
+    })
+    .prefault({}),
+  /**
+   * codeSystemName/displayName labels on the frame's codes, as the public frames carry them [C asia_K.xml].
+   * Display names per code; a code without one gets codeSystemName only.
+   */
+  labels: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      serviceRequest: z.record(z.string(), z.string()).default({ SP1: 'Asiakkuusasiakirjan arkistointi', SP17: 'Asiakasasiakirjan arkistointi' }),
+      usageSituation: z.record(z.string(), z.string()).default({ '1': 'Palvelunjärjestäjän rekisterin oma käyttö' }),
+    })
+    .prefault({}),
+  /** recordTarget/patient/statusCode of the frame [C asia_K.xml: normal]. */
+  patientStatusCode: z.string().min(1).default('normal'),
 });
 
 export const RetrySchema = z.strictObject({

@@ -19,6 +19,40 @@ export interface ExistingSignature {
   kind: string;
 }
 
+/** A coded value as the CDA writes it (labels kept when present). */
+export interface CodedValue {
+  code: string;
+  codeSystem?: string;
+  codeSystemName?: string;
+  displayName?: string;
+}
+
+/** An HL7 person name: family and given parts in document order (given may carry qualifier CL = calling name). */
+export interface PersonName {
+  family: string[];
+  given: Array<{ value: string; qualifier?: string }>;
+}
+
+/**
+ * A person acting on the document: the CDA author, or the professional a tenant names on submission.
+ * `id` root 1.2.246.537.26 = professional registration number, 1.2.246.21 = hetu (never log it).
+ */
+export interface ActingPerson {
+  id?: InstanceId;
+  name?: PersonName;
+  /** The service unit (or organisation) the person acts in. */
+  unit?: string;
+  unitName?: string;
+}
+
+/** recordTarget/patientRole/patient as the CDA gives it. */
+export interface PatientDetails {
+  name?: PersonName;
+  /** HL7 TS as written, e.g. 20180418. */
+  birthTime?: string;
+  gender?: CodedValue;
+}
+
 export interface DocumentMetadata {
   /** Document OID (ClinicalDocument/id/@root). */
   documentId: string;
@@ -56,7 +90,30 @@ export interface DocumentMetadata {
   /** component/nonXMLBody/@ID (or structuredBody/@ID): must be "OID" + documentId. */
   bodyId?: string;
   signatures: ExistingSignature[];
+
+  // Frame details (issue 13). All optional: a CDA without them still archives with a smaller frame.
+  /** author/assignedAuthor (id, assignedPerson/name, representedOrganization). */
+  author?: ActingPerson;
+  /** The professional performing the operation, as the tenant named them on submission (REST headers). */
+  actingPerson?: ActingPerson;
+  patient?: PatientDetails;
+  /** Birth date encoded in the hetu (YYYY-MM-DD), when the client id is a hetu. */
+  clientBirthDate?: string;
+  /** authorization/consent/code values of code system 1.2.246.537.6.1286.201901 (guardian disclosure of a minor's data). */
+  guardianConsentCodes?: string[];
+  /** languageCode/@code as written (the public sample has "FI"). */
+  languageCode?: string;
+  confidentiality?: CodedValue;
+  /** encounterParticipant[ADM]/…/representedOrganization/name */
+  serviceUnitName?: string;
+  /** responsibleParty/…/representedOrganization/name */
+  responsibleOrganisationName?: string;
+  /** localSocialHeader/outsourcingServiceCustomerName */
+  outsourcingServiceCustomerName?: string;
 }
+
+/** Code system of the guardian-consent code (Sosiaalihuolto – Alaikäisen asiakastietojen luovuttaminen huoltajille). */
+export const GUARDIAN_CONSENT_SYSTEM = '1.2.246.537.6.1286.201901';
 
 export type { DocumentOperation } from './values.ts';
 

@@ -27,7 +27,7 @@ export const ERROR_CATALOGUE = {
   INTAKE_NOT_CDA: { status: 400, retryable: false, message: 'Root element is not an HL7 CDA R2 ClinicalDocument in urn:hl7-org:v3' },
   INTAKE_MISSING_FIELD: { status: 400, retryable: false, message: 'A required CDA header field is missing' },
   INTAKE_INVALID_FIELD: { status: 400, retryable: false, message: 'A CDA header field has an invalid value' },
-  INTAKE_INVALID_HETU: { status: 400, retryable: false, message: 'recordTarget personal identity code fails its checksum' },
+  INTAKE_INVALID_HETU: { status: 400, retryable: false, message: 'recordTarget personal identity code fails its checksum or gives an impossible or future birth date' },
   INTAKE_DUPLICATE_DIFFERENT_CONTENT: { status: 409, retryable: false, message: 'This document id was already submitted with different content' },
   INTAKE_UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'Unknown operation: use archive, version or void' },
   INTAKE_INVALID_SIGNATURE: { status: 400, retryable: false, message: 'A signature already in the document does not verify' },
@@ -37,6 +37,9 @@ export const ERROR_CATALOGUE = {
   // --- intake: JSON submissions (adapters/intake/json-document.ts, docs/json-intake.md)
   INTAKE_INVALID_JSON: { status: 400, retryable: false, message: 'The JSON submission has invalid fields; details.issues lists each with its JSON path' },
   INTAKE_NO_OID_ARC: { status: 422, retryable: false, message: 'The writing organisation has no documentOidArc configured, so the gateway cannot mint its document ids' },
+
+  // --- intake rules on the document's content (issue 13, routing rule R-MINOR-GUARDIAN-CONSENT)
+  INTAKE_MINOR_CONSENT_MISSING: { status: 400, retryable: false, message: 'A document for a client under 18 must say whether it may be disclosed to the guardians (authorization/consent, 1.2.246.537.6.1286.201901)' },
 
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },

@@ -4,6 +4,7 @@
 // tests and the queue benchmark give their own implementations.
 import type { DocumentMetadata, DocumentOperation } from './document-header.ts';
 import type { AckRecord } from './document-record.ts';
+import type { RoutingDecision } from './routing-decision.ts';
 import type { SignatureReceipt } from './signature-receipt.ts';
 
 export interface DocumentSigner {
@@ -32,6 +33,8 @@ export interface OutboundDocument {
   usage: UsageSituation;
   /** The CDA header read at intake (absent only for records stored before it was kept). */
   metadata?: DocumentMetadata;
+  /** The routing decision: the frame names the unit that performs the operation (adapters/kanta/frame-parts.ts). */
+  decision?: Pick<RoutingDecision, 'ruleId' | 'writerOrganisation'>;
 }
 
 export interface DocumentSender {

@@ -2,8 +2,9 @@
 // parseXmlSafely. Missing or malformed required fields are coded intake errors naming the field.
 import { GatewayError } from '../../domain/errors.ts';
 import { NS, attr, child, children, textOf, walk } from '../xml/safe-parse.ts';
-import { isValidHetu } from './hetu.ts';
-import type { DocumentMetadata, ExistingSignature, ParentDocument } from '../../domain/document-header.ts';
+import { finnishToday, hetuBirthDate, isValidHetu } from './hetu.ts';
+import type { ActingPerson, CodedValue, DocumentMetadata, ExistingSignature, ParentDocument, PatientDetails, PersonName } from '../../domain/document-header.ts';
+import { GUARDIAN_CONSENT_SYSTEM } from '../../domain/document-header.ts';
 import { OID_PATTERN } from '../../domain/values.ts';
 
 const HETU_ROOT = '1.2.246.21';
@@ -45,6 +46,78 @@ function readSignatures(header: Element | undefined): ExistingSignature[] {
   }));
 }
 
+function text(el: Element | undefined): string | undefined {
+  const t = textOf(el)?.trim();
+  return t === undefined || t === '' ? undefined : t;
+}
+
+function readName(el: Element | undefined): PersonName | undefined {
+  if (!el) return undefined;
+  const family = children(el, NS.hl7, 'family').map(text).filter((v): v is string => v !== undefined);
+  const given = children(el, NS.hl7, 'given').flatMap((g) => {
+    const value = text(g);
+    if (value === undefined) return [];
+    const qualifier = attr(g, 'qualifier');
+    return [qualifier ? { value, qualifier } : { value }];
+  });
+  return family.length || given.length ? { family, given } : undefined;
+}
+
+function readCoded(el: Element | undefined): CodedValue | undefined {
+  const code = attr(el, 'code');
+  if (!code) return undefined;
+  const out: CodedValue = { code };
+  for (const k of ['codeSystem', 'codeSystemName', 'displayName'] as const) {
+    const v = attr(el, k);
+    if (v) out[k] = v.replace(/\s+/g, ' ').trim();
+  }
+  return out;
+}
+
+function readInstance(el: Element | undefined): { root: string; extension?: string } | undefined {
+  const root = attr(el, 'root');
+  if (!root || attr(el, 'nullFlavor')) return undefined;
+  const extension = attr(el, 'extension');
+  return extension ? { root, extension } : { root };
+}
+
+function readAuthor(root: Element): ActingPerson | undefined {
+  const assigned = walk(root, 'author', 'assignedAuthor');
+  if (!assigned) return undefined;
+  const org = walk(assigned, 'representedOrganization');
+  const out: ActingPerson = {};
+  const id = readInstance(walk(assigned, 'id'));
+  if (id) out.id = id;
+  const name = readName(walk(assigned, 'assignedPerson', 'name'));
+  if (name) out.name = name;
+  const unit = attr(walk(org, 'id'), 'root');
+  if (unit && OID_PATTERN.test(unit)) out.unit = unit;
+  const unitName = text(walk(org, 'name'));
+  if (unitName) out.unitName = unitName;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function readPatient(root: Element): PatientDetails | undefined {
+  const patient = walk(root, 'recordTarget', 'patientRole', 'patient');
+  if (!patient) return undefined;
+  const out: PatientDetails = {};
+  const name = readName(walk(patient, 'name'));
+  if (name) out.name = name;
+  const birthTime = attr(walk(patient, 'birthTime'), 'value');
+  if (birthTime) out.birthTime = birthTime;
+  const gender = readCoded(walk(patient, 'administrativeGenderCode'));
+  if (gender) out.gender = gender;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function readGuardianConsent(root: Element): string[] | undefined {
+  const codes = children(root, NS.hl7, 'authorization')
+    .map((a) => walk(a, 'consent', 'code'))
+    .filter((c) => attr(c, 'codeSystem') === GUARDIAN_CONSENT_SYSTEM && attr(c, 'code'))
+    .map((c) => attr(c, 'code') as string);
+  return codes.length ? codes : undefined;
+}
+
 function readParent(root: Element): ParentDocument | undefined {
   const related = children(root, NS.hl7, 'relatedDocument').find((r) => attr(r, 'typeCode') === 'RPLC');
   if (!related) return undefined;
@@ -57,7 +130,8 @@ function readParent(root: Element): ParentDocument | undefined {
   };
 }
 
-export function readDocumentMetadata(doc: Document): DocumentMetadata {
+/** `now` only decides whether a hetu's birth date lies in the future (Finnish date). */
+export function readDocumentMetadata(doc: Document, now: Date = new Date()): DocumentMetadata {
   const root = doc.documentElement;
   if (!root || root.namespaceURI !== NS.hl7 || root.localName !== 'ClinicalDocument') throw new GatewayError('INTAKE_NOT_CDA');
 
@@ -71,7 +145,13 @@ export function readDocumentMetadata(doc: Document): DocumentMetadata {
 
   const patientId = walk(root, 'recordTarget', 'patientRole', 'id');
   const client = { root: oid(attr(patientId, 'root'), 'recordTarget/patientRole/id/@root'), extension: required(attr(patientId, 'extension'), 'recordTarget/patientRole/id/@extension') };
-  if (client.root === HETU_ROOT && !isValidHetu(client.extension)) throw new GatewayError('INTAKE_INVALID_HETU');
+  if (client.root === HETU_ROOT) {
+    const today = finnishToday(now);
+    if (!isValidHetu(client.extension, '9999-12-31')) throw new GatewayError('INTAKE_INVALID_HETU');
+    if (!isValidHetu(client.extension, today)) {
+      throw new GatewayError('INTAKE_INVALID_HETU', 'The client personal identity code gives a birth date in the future', { details: { reason: 'future-birth-date' } });
+    }
+  }
 
   const encounter = walk(root, 'componentOf', 'encompassingEncounter');
   const admUnit = children(encounter, NS.hl7, 'encounterParticipant').find((p) => attr(p, 'typeCode') === 'ADM');
@@ -105,6 +185,15 @@ export function readDocumentMetadata(doc: Document): DocumentMetadata {
     caseId: caseIdEl && !attr(caseIdEl, 'nullFlavor') ? attr(caseIdEl, 'root') : undefined,
     parent: readParent(root),
     bodyId: attr(body, 'ID'),
+    author: readAuthor(root),
+    patient: readPatient(root),
+    clientBirthDate: client.root === HETU_ROOT ? hetuBirthDate(client.extension) : undefined,
+    guardianConsentCodes: readGuardianConsent(root),
+    languageCode: attr(walk(root, 'languageCode'), 'code'),
+    confidentiality: readCoded(walk(root, 'confidentialityCode')),
+    serviceUnitName: text(walk(admUnit, 'assignedEntity', 'representedOrganization', 'name')),
+    responsibleOrganisationName: text(walk(encounter, 'responsibleParty', 'assignedEntity', 'representedOrganization', 'name')),
+    outsourcingServiceCustomerName: text(h('outsourcingServiceCustomerName')),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined && v !== '') (meta as unknown as Record<string, unknown>)[k] = v;
   if (meta.parent && meta.parent.setId && meta.parent.setId !== meta.setId) {

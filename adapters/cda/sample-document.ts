@@ -35,6 +35,11 @@ export interface SampleDocumentOptions {
   rights?: Record<string, RightEntry[]>;
   /** Free text put into the XHTML and JSON body (no personal data in tests). */
   note?: string;
+  /**
+   * authorization/consent code (1.2.246.537.6.1286.201901: may a minor's document be disclosed to the
+   * guardians); default "1" as in the public sample, null leaves the authorization out.
+   */
+  guardianConsent?: string | null;
   /** Leave out the hl7fi:signatureCollection element entirely. */
   omitSignatureCollection?: boolean;
 }
@@ -83,6 +88,9 @@ export function makeSampleCda(o: SampleDocumentOptions): string {
   const caseId = o.caseId ? `<id root="${o.caseId}"/>` : '<id nullFlavor="NA"/>';
   const relationship = o.clientRelationshipId ? `<hl7fi:encompassingClientRelationship root="${o.clientRelationshipId}"/>` : '';
   const collection = o.omitSignatureCollection ? '' : '<hl7fi:signatureCollection/>';
+  const consent = o.guardianConsent === null
+    ? ''
+    : `<authorization><consent><code code="${esc(o.guardianConsent ?? '1')}" codeSystem="1.2.246.537.6.1286.201901" displayName="Alaikäisen asiakkaan asiakirja voidaan luovuttaa huoltajille"/><statusCode code="completed"/></consent></authorization>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:hl7fi="urn:hl7finland">
 <realmCode code="FI"/>
@@ -97,7 +105,7 @@ ${code}
 <recordTarget><patientRole><id root="1.2.246.21" extension="${o.hetu}"/><patient><name><given>Testi</given><family>Henkilö</family></name></patient></patientRole></recordTarget>
 <author><time nullFlavor="NA"/><assignedAuthor><id root="1.2.246.537.26" extension="10000000001"/><assignedPerson><name><given>Testi</given><family>Työntekijä</family></name></assignedPerson></assignedAuthor></author>
 <custodian><assignedCustodian><representedCustodianOrganization><id root="${o.custodian}"/><name>${esc(o.custodianName ?? 'Rekisterinpitäjä')}</name></representedCustodianOrganization></assignedCustodian></custodian>
-${related}<componentOf><encompassingEncounter>${caseId}<effectiveTime nullFlavor="NA"/><responsibleParty><assignedEntity><id nullFlavor="NA"/><representedOrganization><id root="${organizer}"/></representedOrganization></assignedEntity></responsibleParty><encounterParticipant typeCode="ADM"><assignedEntity><id nullFlavor="NA"/><representedOrganization><id root="${o.serviceUnit}"/><name>${esc(o.serviceUnitName ?? 'Palveluyksikkö')}</name></representedOrganization></assignedEntity></encounterParticipant></encompassingEncounter></componentOf>
+${related}${consent}<componentOf><encompassingEncounter>${caseId}<effectiveTime nullFlavor="NA"/><responsibleParty><assignedEntity><id nullFlavor="NA"/><representedOrganization><id root="${organizer}"/></representedOrganization></assignedEntity></responsibleParty><encounterParticipant typeCode="ADM"><assignedEntity><id nullFlavor="NA"/><representedOrganization><id root="${o.serviceUnit}"/><name>${esc(o.serviceUnitName ?? 'Palveluyksikkö')}</name></representedOrganization></assignedEntity></encounterParticipant></encompassingEncounter></componentOf>
 <hl7fi:localSocialHeader>
 <hl7fi:specificDocumentType code="${group === '1' ? '1' : '15007'}" codeSystem="1.2.246.537.6.1506.201701"/>
 <hl7fi:creationTime value="${ts}"/>

@@ -17,11 +17,17 @@ export interface ArchivedRecord {
   /** sha256 pseudonym of the client id, never the hetu itself. */
   client: string;
   documentGroup: string;
-  functionCode: string;
+  /** localSocialHeader/functionCode; an asiakkuusasiakirja may have none. */
+  functionCode?: string;
+  /** Service tasks of an asiakkuusasiakirja, from its JSON (sosiaalihuollon_palvelutehtava). */
+  serviceTasks?: string[];
   operation: OperationKind;
   sender: string;
   unit: string;
+  /** Subject serialNumber of the system signer; '' when only professional signatures were given. */
   signer: string;
+  /** signatureDescription codes of the verified signatures (1 professional, 3 system). */
+  signatureKinds?: string[];
   sha256: string;
   archivedAt: string;
 }

@@ -18,7 +18,8 @@ export interface CdaFacts {
   custodian: string;
   patient: { root: string; extension: string };
   documentGroup: string;
-  functionCode: string;
+  /** localSocialHeader/functionCode; absent only for the groups the options allow (asiakkuusasiakirja). */
+  functionCode?: string;
   /** Calendar date of effectiveTime in Finnish time, YYYY-MM-DD. */
   documentDate: string;
   parent?: { id: string; setId?: string; versionNumber?: number };
@@ -64,7 +65,16 @@ function decodeBase64(el: Element | undefined, location: string): string {
   return Buffer.from(b64, 'base64').toString('utf8');
 }
 
-export function readCda(bytes: Buffer, testPersonsOnly: boolean): CdaFacts {
+export interface CdaReadOptions {
+  testPersonsOnly: boolean;
+  /** documentGroups whose functionCode is optional. */
+  functionCodeOptionalGroups: string[];
+  /** Finnish date of now (YYYY-MM-DD): a hetu born after it is invalid. */
+  today: string;
+}
+
+export function readCda(bytes: Buffer, o: CdaReadOptions): CdaFacts {
+  const { testPersonsOnly } = o;
   const xml = bytes.toString('utf8');
   let doc: Document;
   try {
@@ -92,7 +102,7 @@ export function readCda(bytes: Buffer, testPersonsOnly: boolean): CdaFacts {
   const patientId = walk(root, 'recordTarget', 'patientRole', 'id');
   if (!patientId) refuse('CDA_MISSING_FIELD', '/ClinicalDocument/recordTarget/patientRole/id');
   const extension = attr(patientId, 'extension') ?? '';
-  if (attr(patientId, 'root') !== HETU_ROOT || !isValidHetu(extension)) refuse('CDA_HETU_INVALID', '/ClinicalDocument/recordTarget/patientRole/id');
+  if (attr(patientId, 'root') !== HETU_ROOT || !isValidHetu(extension, o.today)) refuse('CDA_HETU_INVALID', '/ClinicalDocument/recordTarget/patientRole/id');
   if (testPersonsOnly && !isTestHetu(extension)) refuse('CDA_NOT_TEST_PERSON', '/ClinicalDocument/recordTarget/patientRole/id');
 
   const custodian = oid(walk(root, 'custodian', 'assignedCustodian', 'representedCustodianOrganization', 'id'), 'root', '/ClinicalDocument/custodian/assignedCustodian/representedCustodianOrganization/id/@root');
@@ -101,7 +111,10 @@ export function readCda(bytes: Buffer, testPersonsOnly: boolean): CdaFacts {
   if (!header) refuse('CDA_MISSING_FIELD', '/ClinicalDocument/hl7fi:localSocialHeader');
   const h = (name: string) => child(header, NS.hl7fi, name);
   const documentGroup = codeOf(h('documentGroup'), '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:documentGroup');
-  const functionCode = codeOf(h('functionCode'), '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:functionCode');
+  const functionCodeEl = h('functionCode');
+  const functionCode = functionCodeEl || !o.functionCodeOptionalGroups.includes(documentGroup)
+    ? codeOf(functionCodeEl, '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:functionCode')
+    : undefined;
   codeOf(h('recordStatus'), '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:recordStatus');
   codeOf(h('registryType'), '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:registryType');
 
@@ -128,8 +141,9 @@ export function readCda(bytes: Buffer, testPersonsOnly: boolean): CdaFacts {
 
   const facts: CdaFacts = {
     doc, xml, id, setId, versionNumber: Number(versionText), custodian,
-    patient: { root: HETU_ROOT, extension }, documentGroup, functionCode, documentDate, json,
+    patient: { root: HETU_ROOT, extension }, documentGroup, documentDate, json,
   };
+  if (functionCode !== undefined) facts.functionCode = functionCode;
   const related = children(root, NS.hl7, 'relatedDocument').find((r) => attr(r, 'typeCode') === 'RPLC');
   if (related) {
     const p = walk(related, 'parentDocument');

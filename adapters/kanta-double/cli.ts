@@ -9,10 +9,11 @@ import type { KantaDoubleOptions } from './options.ts';
 export const KANTA_DOUBLE_USAGE = `usage: kanta-gateway kanta-double --port N [--host H]
          [--tls-cert F --tls-key F --client-ca F ...] [--signing-ca F ...]
          [--config FILE (JSON or YAML: accessPoints, serviceUnits, options)]
-         [--state-dir D] [--faults JSON] [--seed N] [--body-limit BYTES]`;
+         [--state-dir D] [--faults JSON] [--seed N] [--body-limit BYTES]
+         [--require-system-signature true|false]`;
 
 const REPEATABLE = new Set(['client-ca', 'signing-ca']);
-const KNOWN = new Set(['port', 'host', 'tls-cert', 'tls-key', 'client-ca', 'signing-ca', 'config', 'state-dir', 'faults', 'seed', 'body-limit']);
+const KNOWN = new Set(['port', 'host', 'tls-cert', 'tls-key', 'client-ca', 'signing-ca', 'config', 'state-dir', 'faults', 'seed', 'body-limit', 'require-system-signature']);
 
 function usageError(message: string): never {
   throw new GatewayError('REQUEST_INVALID', message);
@@ -79,6 +80,11 @@ export function optionsFromArgs(argv: string[]): KantaDoubleOptions {
   if (seed !== undefined) opts.seed = seed;
   if (limit !== undefined) opts.bodyLimitBytes = limit;
   if (one('host')) opts.host = one('host');
+  const requireSystem = one('require-system-signature');
+  if (requireSystem !== undefined) {
+    if (requireSystem !== 'true' && requireSystem !== 'false') usageError('--require-system-signature must be true or false');
+    opts.requireSystemSignature = requireSystem === 'true';
+  }
   if (one('state-dir')) opts.stateDir = one('state-dir');
   if (opts.accessPoints === undefined) opts.accessPoints = [];
   if (opts.serviceUnits === undefined) opts.serviceUnits = [];

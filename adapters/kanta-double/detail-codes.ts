@@ -55,8 +55,9 @@ export const DETAIL_CODES = {
   CDA_BODY_ENCODING: { ack: 'AR', check: 5, text: 'The XHTML or JSON body part is missing or not valid Base64 of its format' },
   CDA_JSON_INVALID: { ack: 'AR', check: 5, text: 'The structured JSON part does not parse' },
 
-  // 6. system signature
-  SIGNATURE_MISSING: { ack: 'AE', check: 6, text: 'No system signature (signatureDescription code 3) in signatureCollection' },
+  // 6. signatures (professional and system)
+  SIGNATURE_MISSING: { ack: 'AE', check: 6, text: 'No signature in signatureCollection (or no system signature, signatureDescription code 3, where one is required)' },
+  SIGNATURE_KIND_UNKNOWN: { ack: 'AE', check: 6, text: 'signatureDescription/@code is neither 1 (professional) nor 3 (system signature)' },
   SIGNATURE_ALGORITHM: { ack: 'AE', check: 6, text: 'Only exc-c14n, rsa-sha256 and sha256 are accepted' },
   SIGNATURE_REFERENCE: { ack: 'AE', check: 6, text: 'The signature must reference exactly the signature timestamp and the document body, each by a unique ID' },
   SIGNATURE_INVALID: { ack: 'AE', check: 6, text: 'The signature or a digest does not verify' },

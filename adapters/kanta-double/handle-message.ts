@@ -1,6 +1,6 @@
 // One HL7 request through the archive's checks, in the order a real archive can apply them: frame
 // (2), reason codes (3), MIME and frame/document consistency (4), document (5), forced errors,
-// system signature (6), idempotency (7), versioning (8), registry routing and rights (9–10); then
+// signatures (6), idempotency (7), versioning (8), registry routing and rights (9–10); then
 // store and acknowledge (11). Queries (12) share the wrapper checks. Every outcome is counted and
 // written to the access log; nothing personal goes into either.
 import { createHash } from 'node:crypto';
@@ -11,9 +11,9 @@ import type { ArchiveFrame, TransmissionWrapper } from './frame-reader.ts';
 import { readMimeDocument } from './mime-part.ts';
 import { readCda } from './cda-reader.ts';
 import type { CdaFacts } from './cda-reader.ts';
-import { verifySystemSignature } from './signature-check.ts';
+import { verifySignatures } from './signature-check.ts';
 import type { TrustedSigningCas } from './signature-check.ts';
-import { checkQueryVisibility, checkRegistryWrite, readRights, writerOrganisation } from './registry-rights.ts';
+import { checkQueryVisibility, checkRegistryWrite, readRights, readServiceTasks, writerOrganisation } from './registry-rights.ts';
 import type { UnitRegister } from './registry-rights.ts';
 import { clientPseudonym } from './archive-state.ts';
 import type { ArchiveState } from './archive-state.ts';
@@ -156,7 +156,7 @@ export function handleMessage(msg: Element, ctx: MessageContext, deps: HandlerDe
     log.documentId = frame.document.id;
     log.custodian = frame.document.custodian;
     const mime = readMimeDocument(frame.document.mimeText);
-    const cda = readCda(mime.bytes, o.testPersonsOnly);
+    const cda = readCda(mime.bytes, { testPersonsOnly: o.testPersonsOnly, functionCodeOptionalGroups: o.functionCodeOptionalGroups, today: helsinkiToday(now) });
     const client = clientPseudonym(cda.patient.root, cda.patient.extension);
     log.client = client;
     checkFrameAgainstDocument(frame, cda, mime.contentId);
@@ -167,7 +167,7 @@ export function handleMessage(msg: Element, ctx: MessageContext, deps: HandlerDe
     const forced = deps.faults().forcedErrors?.[cda.id];
     if (forced) refuse(forced in DETAIL_CODES ? (forced as DetailCode) : 'FORCED_ERROR', '/ClinicalDocument/id');
 
-    const signer = verifySystemSignature(cda, deps.cas, ap.signerOids);
+    const signatures = verifySignatures(cda, deps.cas, { allowedSystemSigners: ap.signerOids, requireSystemSignature: o.requireSystemSignature });
 
     const sha256 = createHash('sha256').update(mime.bytes).digest('hex');
     const existing = state.document(cda.id);
@@ -184,8 +184,10 @@ export function handleMessage(msg: Element, ctx: MessageContext, deps: HandlerDe
     });
     state.archive({
       documentId: cda.id, setId: cda.setId, versionNumber: cda.versionNumber, custodian: cda.custodian, client,
-      documentGroup: cda.documentGroup, functionCode: cda.functionCode, operation: op, sender: wrapper.senderId,
-      unit: frame.writerUnit, signer, sha256, archivedAt: now.toISOString(),
+      documentGroup: cda.documentGroup, operation: op, sender: wrapper.senderId,
+      ...(cda.functionCode !== undefined ? { functionCode: cda.functionCode } : {}),
+      ...(cda.documentGroup === '1' ? { serviceTasks: readServiceTasks(cda.json) } : {}),
+      unit: frame.writerUnit, signer: signatures.systemSigner ?? '', signatureKinds: signatures.kinds, sha256, archivedAt: now.toISOString(),
     }, mime.bytes, rights);
     return answer('AA');
   } catch (err) {

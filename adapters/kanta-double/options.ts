@@ -51,6 +51,16 @@ export interface KantaDoubleOptions {
   stateDir?: string;
   /** Customer-test rule: only hetu individual numbers 900–999. @defaultValue true */
   testPersonsOnly?: boolean;
+  /**
+   * Refuse documents without a system signature (signatureDescription 3) even when professional
+   * signatures verify. Real professionally signed client documents carry none. @defaultValue false
+   */
+  requireSystemSignature?: boolean;
+  /**
+   * documentGroups whose localSocialHeader/functionCode may be absent. An asiakkuusasiakirja carries its
+   * service tasks in the JSON part (sosiaalihuollon_palvelutehtava). @defaultValue ['1']
+   */
+  functionCodeOptionalGroups?: string[];
   faults?: FaultSettings;
   /** Seed of the fault PRNG. @defaultValue 1 */
   seed?: number;
@@ -97,6 +107,8 @@ export interface ResolvedOptions {
   signingCaPems: string[];
   stateDir: string | undefined;
   testPersonsOnly: boolean;
+  requireSystemSignature: boolean;
+  functionCodeOptionalGroups: string[];
   faults: FaultSettings;
   seed: number;
   bodyLimitBytes: number;
@@ -126,6 +138,10 @@ export function resolveOptions(o: KantaDoubleOptions): ResolvedOptions {
   });
   if (!Array.isArray(o.signingCaPems) || o.signingCaPems.length === 0) invalid('signingCaPems', 'must hold at least one CA certificate');
   if (o.tls && (!o.tls.certPem || !o.tls.keyPem || !o.tls.clientCaPems?.length)) invalid('tls', 'needs certPem, keyPem and clientCaPems');
+  if (o.requireSystemSignature !== undefined && typeof o.requireSystemSignature !== 'boolean') invalid('requireSystemSignature', 'must be true or false');
+  if (o.functionCodeOptionalGroups !== undefined && (!Array.isArray(o.functionCodeOptionalGroups) || o.functionCodeOptionalGroups.some((g) => typeof g !== 'string'))) {
+    invalid('functionCodeOptionalGroups', 'must be a list of documentGroup codes');
+  }
   const bodyLimitBytes = o.bodyLimitBytes ?? 20 * 1024 * 1024;
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1024) invalid('bodyLimitBytes', 'must be an integer ≥ 1024');
   const port = o.port ?? 0;
@@ -141,6 +157,8 @@ export function resolveOptions(o: KantaDoubleOptions): ResolvedOptions {
     signingCaPems: o.signingCaPems,
     stateDir: o.stateDir,
     testPersonsOnly: o.testPersonsOnly ?? true,
+    requireSystemSignature: o.requireSystemSignature ?? false,
+    functionCodeOptionalGroups: o.functionCodeOptionalGroups ?? ['1'],
     faults: o.faults ?? {},
     seed: o.seed ?? 1,
     bodyLimitBytes,

@@ -13,6 +13,15 @@ export interface UnitRegister {
   organisationOf(oid: string): string | undefined;
 }
 
+/** The service tasks (palvelutehtävä codes) an asiakkuusasiakirja JSON lists, with or without providers. */
+export function readServiceTasks(json: unknown): string[] {
+  const doc = (json as { asiakkuusasiakirja?: unknown } | null)?.asiakkuusasiakirja;
+  const tasks = (doc as { sosiaalihuollon_palvelutehtava?: unknown } | undefined)?.sosiaalihuollon_palvelutehtava;
+  if (!Array.isArray(tasks)) return [];
+  const codes = tasks.map((t) => (t as { palvelutehtava?: { code?: unknown } } | null)?.palvelutehtava?.code).filter((c): c is string => typeof c === 'string');
+  return [...new Set(codes)];
+}
+
 /** Reads the RKO entries of an asiakkuusasiakirja JSON (kanta.md §2 JSON conventions). */
 export function readRights(json: unknown): RightEntry[] {
   const doc = (json as { asiakkuusasiakirja?: unknown } | null)?.asiakkuusasiakirja;
@@ -48,7 +57,7 @@ export interface WriteRequest {
   usageSituation: string;
   custodian: string;
   documentGroup: string;
-  functionCode: string;
+  functionCode: string | undefined;
   /** Document date in Finnish time. */
   documentDate: string;
   relationship: ClientRelationship | undefined;
@@ -71,6 +80,8 @@ export function checkRegistryWrite(units: UnitRegister, codes: KantaCodeTables, 
   if (w.custodian === org) refuse('REGISTRY_USAGE_SITUATION', situation);
   if (w.documentGroup === '1') refuse('RIGHT_PROVIDER_CLIENT_RELATIONSHIP', '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:documentGroup');
   if (!w.relationship) refuse('RIGHT_NO_CLIENT_RELATIONSHIP', '/ClinicalDocument/custodian');
+  // A provider's document names the service task its right is for; without one no right can match.
+  if (w.functionCode === undefined) refuse('CDA_MISSING_FIELD', '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:functionCode');
   const listed = w.relationship.rights.filter((r) => r.unit === w.writerUnit && r.task === w.functionCode);
   if (listed.length === 0) refuse('RIGHT_NOT_LISTED', '/ClinicalDocument/hl7fi:localSocialHeader/hl7fi:functionCode');
   if (!listed.some((r) => rightCovers(r, w.documentDate))) refuse('RIGHT_DATE_OUTSIDE', '/ClinicalDocument/effectiveTime');

@@ -42,12 +42,26 @@ function clip(value: string | undefined): string | undefined {
   return value === undefined ? undefined : value.slice(0, MAX_TEXT);
 }
 
+/**
+ * acknowledgement/typeCode is an attribute in the HL7 V3 2006 edition (`typeCode="AA"`) and an element in
+ * the 2008 edition (`<typeCode code="AA"/>`); both are read. Both forms at once must agree.
+ */
+function ackTypeCode(ack: Element): string | undefined {
+  const asAttribute = attr(ack, 'typeCode');
+  const elements = children(ack, NS.hl7, 'typeCode');
+  if (elements.length > 1) throw bad('several acknowledgement/typeCode elements');
+  const asElement = elements.length === 1 ? attr(elements[0], 'code') : undefined;
+  if (elements.length === 1 && asElement === undefined) throw bad('acknowledgement/typeCode element has no code');
+  if (asAttribute !== undefined && asElement !== undefined && asAttribute !== asElement) throw bad('acknowledgement typeCode attribute and element differ');
+  return asAttribute ?? asElement;
+}
+
 export function parseAck(element: Element): ParsedAck {
   if (element.namespaceURI !== NS.hl7) throw bad('root element is not in urn:hl7-org:v3');
   const acks = children(element, NS.hl7, 'acknowledgement');
   if (acks.length !== 1) throw bad(acks.length === 0 ? 'no acknowledgement element' : 'several acknowledgement elements');
   const ack = acks[0]!;
-  const typeCode = attr(ack, 'typeCode');
+  const typeCode = ackTypeCode(ack);
   if (typeCode !== 'AA' && typeCode !== 'AE' && typeCode !== 'AR') throw bad(`acknowledgement typeCode ${String(typeCode).slice(0, 8)} is not AA, AE or AR`);
 
   const details: AckDetail[] = children(ack, NS.hl7, 'acknowledgementDetail').map((d) => {

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { GatewayError, errorCodeOf } from '../../domain/errors.ts';
 import type { ErrorCode } from '../../domain/errors.ts';
 import type { AccessPoint, KantaCodes } from '../../config/schema.ts';
-import { buildArchiveRequest } from './message-builder.ts';
+import { buildArchiveRequest, type FrameOutboundDocument } from './message-builder.ts';
 import { buildClientRelationshipQuery } from './query-builder.ts';
 import type { ClientRelationshipQuery } from './query-builder.ts';
 import { parseClientRelationshipAnswer } from './query-answer.ts';
@@ -79,7 +79,7 @@ export class KantaClient {
     });
   }
 
-  async send(doc: OutboundDocument): Promise<SendOutcome> {
+  async send(doc: FrameOutboundDocument): Promise<SendOutcome> {
     const started = performance.now();
     const messageId = { root: messageIdRootOf(this.ap), extension: this.newId() };
     // Build errors are the caller's (input or config): they throw before anything is sent.

@@ -6,7 +6,7 @@
 // and renders the result. Every refusal happens before anything is stored; once stored, the document is
 // either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
 // half-stored).
-import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
+import { CLIENT_RELATIONSHIP_GROUP, type ActingPerson } from '../../domain/document-header.ts';
 import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-record.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
@@ -30,6 +30,8 @@ export interface Submission {
   body: Buffer;
   /** The operation the caller named, if any (Kanta-Operation header). */
   requestedOperation?: string;
+  /** The acting person the caller named beside the document (REST headers); read inside the chain so a bad one is a counted refusal. */
+  actingPerson?: () => ActingPerson | undefined;
 }
 
 export type IntakeResult =
@@ -143,6 +145,9 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
   let parsed: ParsedDocument | undefined;
   try {
     parsed = await submission.format.read({ body: submission.body, tenant, ...(submission.requestedOperation !== undefined ? { requestedOperation: submission.requestedOperation } : {}) });
+    // The acting person goes into the Kanta frame (authorOrPerformer); what the document itself says wins.
+    const actingPerson = submission.actingPerson?.();
+    if (actingPerson && !parsed.header.actingPerson) parsed = { ...parsed, header: { ...parsed.header, actingPerson } };
     const operation = checkHeader(parsed);
 
     const earlier = await findResubmission(parsed, tenant, deps);

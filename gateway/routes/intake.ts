@@ -2,6 +2,7 @@
 // read the raw body within the configured limit, run the intake stages (gateway/intake/run-intake.ts)
 // and render the receipt: 202 for a new document, 200 for a resubmission of the same bytes.
 import express, { type Request, type Response, type Router } from 'express';
+import { parseActingPersonHeaders } from '../../adapters/cda/acting-person-headers.ts';
 import { tenantOf } from '../caller.ts';
 import { formatFor, INTAKE_FORMATS, type IntakeFormat } from '../intake/formats.ts';
 import { runIntake, type IntakeDeps } from '../intake/run-intake.ts';
@@ -30,7 +31,7 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
   router.post('/v1/documents', chooseFormat, rawBody, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const requestedOperation = req.header('kanta-operation');
-    const result = await runIntake(tenantOf(res), { format: res.locals.intakeFormat as IntakeFormat, body, ...(requestedOperation !== undefined ? { requestedOperation } : {}) }, deps);
+    const result = await runIntake(tenantOf(res), { format: res.locals.intakeFormat as IntakeFormat, body, actingPerson: () => parseActingPersonHeaders(req.headers), ...(requestedOperation !== undefined ? { requestedOperation } : {}) }, deps);
     if (result.kind === 'resubmitted') {
       res.status(200).json(receiptOf(result.record));
       return;

@@ -4,20 +4,22 @@
 // run can replay it against a candidate configuration. Rules are in gateway/routing/rules.ts and
 // docs/routing.md; each refusal names its rule.
 import type { Tenant } from '../../config/schema.ts';
-import type { DocumentOperation } from '../../domain/document-header.ts';
+import type { DocumentMetadata, DocumentOperation } from '../../domain/document-header.ts';
 import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
 import { ERROR_CATALOGUE } from '../../domain/errors.ts';
 import type { RuleId } from './rules.ts';
 import { RULES } from './rules.ts';
 import { contractKey, type RoutingIndex } from './index-build.ts';
 import { finnishDate, withinDays } from './finnish-date.ts';
+import { missesGuardianConsent } from './minor-consent.ts';
 import type { ParentRecord, RightEntry, RightPeriod, RightSnapshot, RoutingDecision, RoutingMeta, RoutingOutcome, RoutingRejection } from './types.ts';
 
 export interface DecideInput {
   index: RoutingIndex;
   /** Only the id is read: the tenant is taken from the index, so a replay sees the candidate's view of it. */
   tenant: Pick<Tenant, 'id'>;
-  meta: RoutingMeta;
+  /** The header fields routing reads; the minors rule also reads the hetu's birth date and the consent codes when given. */
+  meta: RoutingMeta & Partial<Pick<DocumentMetadata, 'clientBirthDate' | 'guardianConsentCodes'>>;
   operation: DocumentOperation;
   /** Current right state for (custodian, client), as the right store returns it. */
   rights: RightSnapshot | undefined;
@@ -41,6 +43,15 @@ export function decide(input: DecideInput): RoutingOutcome {
   const tenant = index.tenants.get(input.tenant.id);
   const actsFor = index.actsForByTenant.get(input.tenant.id);
   if (!tenant || !actsFor) return refuse(index, 'R-TENANT-KNOWN', `Tenant ${input.tenant.id} is not in configuration ${index.configVersion}`, { tenant: input.tenant.id });
+
+  const minor = missesGuardianConsent(meta, operation);
+  if (minor) {
+    return refuse(index, 'R-MINOR-GUARDIAN-CONSENT', `The client is ${minor.age} on the document date ${meta.documentDate}; the document must carry a guardian-consent code`, {
+      field: 'authorization/consent/code',
+      codeSystem: '1.2.246.537.6.1286.201901',
+      documentDate: meta.documentDate,
+    });
+  }
 
   const unitOid = meta.serviceUnit;
   const unit = unitOid === undefined ? undefined : index.units.get(unitOid);

@@ -12,6 +12,7 @@ export interface RuleSpec {
 
 export const RULES = {
   'R-TENANT-KNOWN': { checks: 'The calling tenant exists in the configuration version the decision is made against', refusal: 'AUTH_INVALID' },
+  'R-MINOR-GUARDIAN-CONSENT': { checks: 'A document (archive or version) for a client under 18 on the document date (birth date from the hetu) carries a guardian-consent code (authorization/consent, 1.2.246.537.6.1286.201901)', refusal: 'INTAKE_MINOR_CONSENT_MISSING' },
   'R-UNIT-KNOWN': { checks: 'The document names a service unit (encounterParticipant ADM) that is in the configured SOTE register extract', refusal: 'ROUTE_UNKNOWN_SERVICE_UNIT' },
   'R-UNIT-OWNED': { checks: 'The tenant acts for the organisation that owns the service unit (serviceUnits[].organisation); that organisation is the writer', refusal: 'ROUTE_UNIT_NOT_OWNED' },
   'R-CUSTODIAN-KNOWN': { checks: 'The custodian is a configured organisation', refusal: 'ROUTE_UNKNOWN_ORGANISATION' },

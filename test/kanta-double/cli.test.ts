@@ -38,6 +38,9 @@ describe('kanta double: command line', () => {
     expect(o.faults).to.deep.equal({ http500Share: 0.25 });
     expect(o.signingCaPems).to.have.length(1);
     expect(o.accessPoints[0]?.senderId).to.equal(AP1);
+    expect(o.requireSystemSignature).to.equal(undefined);
+    expect(optionsFromArgs(['--require-system-signature', 'true']).requireSystemSignature).to.equal(true);
+    expect(() => optionsFromArgs(['--require-system-signature', 'yes'])).to.throw(/true or false/);
   });
 
   it('runs until SIGTERM and archives meanwhile', async () => {

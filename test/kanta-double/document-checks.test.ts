@@ -21,6 +21,7 @@ const CASES: Case[] = [
   { name: 'typeId is not POCD_HD000040', ack: 'AR', code: 'CDA_INVALID_FIELD', doc: () => ({ beforeSign: (x) => x.replace('POCD_HD000040', 'POCD_HD000041') }) },
   { name: 'confidentialityCode is not 6', ack: 'AR', code: 'CDA_INVALID_FIELD', doc: () => ({ beforeSign: (x) => x.replace('<confidentialityCode code="6"', '<confidentialityCode code="5"') }) },
   { name: 'hetu checksum is wrong', ack: 'AR', code: 'CDA_HETU_INVALID', doc: () => ({ hetu: `${makeHetu(18, 4, 2018, 903).slice(0, 10)}${makeHetu(18, 4, 2018, 903).endsWith('A') ? 'B' : 'A'}` }) },
+  { name: 'hetu birth date is in the future (010180B9004, born 2080)', ack: 'AR', code: 'CDA_HETU_INVALID', doc: () => ({ hetu: '010180B9004' }) },
   { name: 'client is not a test person', ack: 'AE', code: 'CDA_NOT_TEST_PERSON', doc: () => ({ hetu: makeHetu(18, 4, 2018, 123) }) },
   { name: 'localSocialHeader has no functionCode', ack: 'AR', code: 'CDA_MISSING_FIELD', doc: () => ({ beforeSign: (x) => x.replace(/<hl7fi:functionCode [^>]*\/>/, '') }) },
   { name: 'localSocialHeader has no registryType', ack: 'AR', code: 'CDA_MISSING_FIELD', doc: () => ({ beforeSign: (x) => x.replace(/<hl7fi:registryType [^>]*\/>/, '') }) },
@@ -28,7 +29,10 @@ const CASES: Case[] = [
   { name: 'XHTML part is not Base64 of XHTML', ack: 'AR', code: 'CDA_BODY_ENCODING', doc: () => ({ beforeSign: (x) => x.replace(/(<text mediaType="application\/xhtml\+xml" representation="B64">)[^<]+/, `$1${b64('not xml at all')}`) }) },
   { name: 'JSON part does not parse', ack: 'AR', code: 'CDA_JSON_INVALID', doc: () => ({ beforeSign: (x) => x.replace(/(<hl7fi:json representation="B64">)[^<]+/, `$1${b64('{"broken":')}`) }) },
   { name: 'no signature at all', ack: 'AE', code: 'SIGNATURE_MISSING', doc: () => ({ signer: null }) },
-  { name: 'only a professional signature (code 1)', ack: 'AE', code: 'SIGNATURE_MISSING', doc: () => ({ sign: { kind: '1' } }) },
+  { name: 'signatureDescription is neither 1 nor 3', ack: 'AE', code: 'SIGNATURE_KIND_UNKNOWN', doc: () => ({ sign: { kind: '2' } }) },
+  { name: 'professional signature: body changed after signing', ack: 'AE', code: 'SIGNATURE_INVALID', doc: () => ({ signer: null, professionalSigners: [testPki().professional1], afterSign: (x) => x.replace(/(<text mediaType="application\/xhtml\+xml" representation="B64">)[^<]+/, `$1${OTHER_XHTML}`) }) },
+  { name: 'professional signature value changed, system signature intact', ack: 'AE', code: 'SIGNATURE_INVALID', doc: () => ({ professionalSigners: [testPki().professional1], afterSign: (x) => x.replace(/<ds:SignatureValue>(.)/, (_m, c: string) => `<ds:SignatureValue>${c === 'A' ? 'B' : 'A'}`) }) },
+  { name: 'professional certificate from a foreign CA', ack: 'AE', code: 'SIGNATURE_CERT_UNTRUSTED', doc: () => ({ signer: null, professionalSigners: [testPki().signerForeign] }) },
   { name: 'rsa-sha1 signature method', ack: 'AE', code: 'SIGNATURE_ALGORITHM', doc: () => ({ sign: { signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' } }) },
   { name: 'sha1 digests', ack: 'AE', code: 'SIGNATURE_ALGORITHM', doc: () => ({ sign: { digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' } }) },
   { name: 'timestamp not referenced', ack: 'AE', code: 'SIGNATURE_REFERENCE', doc: () => ({ sign: { bodyOnly: true } }) },
@@ -70,6 +74,17 @@ describe('kanta double: document and system-signature checks (kanta.md 5–6)', 
       expect(r.ack, r.body).to.equal('AA');
     } finally {
       await open.close();
+    }
+  });
+
+  it('refuses: only a professional signature (code 1) when a system signature is required → AE SIGNATURE_MISSING', async () => {
+    const strict = await startKantaDouble(baseOptions({ requireSystemSignature: true }));
+    try {
+      const r = await post(strict.url, frameFor(makeDoc({ sign: { kind: '1' } })));
+      expect([r.ack, r.code], r.body.slice(0, 1500)).to.deep.equal(['AE', 'SIGNATURE_MISSING']);
+      expect(strict.inspect().archived).to.have.length(0);
+    } finally {
+      await strict.close();
     }
   });
 

@@ -62,6 +62,34 @@ describe('kanta acknowledgements', () => {
       }
     });
 
+    it('reads acknowledgement/typeCode as an attribute (2006 edition) and as an element (2008 edition)', () => {
+      for (const t of ['AA', 'AE', 'AR'] as const) {
+        const attributeForm = ackFor(REQUEST, t, [{ typeCode: 'E', code: 'X' }]);
+        expect(attributeForm).to.include(`<acknowledgement typeCode="${t}">`);
+        const elementForm = attributeForm.replace(`<acknowledgement typeCode="${t}">`, `<acknowledgement><typeCode code="${t}"/>`);
+        expect(elementForm).to.include(`<typeCode code="${t}"/>`);
+        const a = readAck(attributeForm);
+        const e = readAck(elementForm);
+        expect(e.typeCode).to.equal(t);
+        expect(e).to.deep.equal(a);
+        expect(readAck(soapWrap(elementForm)).typeCode).to.equal(t);
+      }
+    });
+
+    it('refuses an element-form typeCode that is unreadable or contradicts the attribute', () => {
+      const base = ackFor(REQUEST, 'AA');
+      const bad = [
+        base.replace('<acknowledgement typeCode="AA">', '<acknowledgement><typeCode/>'),
+        base.replace('<acknowledgement typeCode="AA">', '<acknowledgement><typeCode code="XX"/>'),
+        base.replace('<acknowledgement typeCode="AA">', '<acknowledgement typeCode="AA"><typeCode code="AE"/>'),
+        base.replace('<acknowledgement typeCode="AA">', '<acknowledgement><typeCode code="AA"/><typeCode code="AA"/>'),
+      ];
+      for (const b of bad) {
+        expect(b).not.to.equal(base);
+        expect(() => readAck(b)).to.throw().that.satisfies((e: unknown) => errorCodeOf(e) === 'KANTA_BAD_RESPONSE');
+      }
+    });
+
     it('refuses what is not an ack as KANTA_BAD_RESPONSE', () => {
       const bad = [
         '<MCCI_IN000002UV01 xmlns="urn:hl7-org:v3"/>',

@@ -231,6 +231,54 @@ describe('routing decide()', () => {
     ]);
   });
 
+  describe('R-MINOR-GUARDIAN-CONSENT (birth date from the hetu, age on the Finnish document date)', () => {
+    const minorRun = (extra: { clientBirthDate?: string; guardianConsentCodes?: string[]; documentDate?: string }, operation: DocumentOperation = 'archive', parent?: ParentRecord) =>
+      decide({
+        index,
+        tenant: tenantOfConfig(config, 't-region-a'),
+        meta: { ...meta({ serviceUnit: UNIT.regionA, ...(extra.documentDate ? { documentDate: extra.documentDate } : {}) }), ...extra },
+        operation,
+        rights: undefined,
+        ...(parent ? { parent } : {}),
+        now: new Date('2026-04-01T09:00:00Z'),
+      });
+
+    it('refuses a document for a client under 18 without the guardian-consent code, with the stable code', () => {
+      const out = minorRun({ clientBirthDate: '2018-04-18' });
+      expect(out).to.include({ accepted: false, code: 'INTAKE_MINOR_CONSENT_MISSING', ruleId: 'R-MINOR-GUARDIAN-CONSENT' });
+      if (out.accepted) return;
+      expect(out.details).to.include({ field: 'authorization/consent/code', codeSystem: '1.2.246.537.6.1286.201901' });
+      expect(JSON.stringify(out)).not.to.include('2018-04-18'); // the birth date stays out of the answer
+      expect(rejectionError(out).code).to.equal('INTAKE_MINOR_CONSENT_MISSING');
+    });
+
+    it('accepts the same document with a consent code (either value: may or may not be shown to guardians)', () => {
+      expect(minorRun({ clientBirthDate: '2018-04-18', guardianConsentCodes: ['1'] })).to.include({ accepted: true, ruleId: 'R-OWN-REGISTRY' });
+      expect(minorRun({ clientBirthDate: '2018-04-18', guardianConsentCodes: ['2'] })).to.include({ accepted: true });
+    });
+
+    it('counts the age on the document date: 18 from the birthday itself', () => {
+      expect(minorRun({ clientBirthDate: '2008-03-15', documentDate: '2026-03-14' })).to.include({ accepted: false, ruleId: 'R-MINOR-GUARDIAN-CONSENT' });
+      expect(minorRun({ clientBirthDate: '2008-03-15', documentDate: '2026-03-15' })).to.include({ accepted: true });
+      expect(minorRun({ clientBirthDate: '2008-02-29', documentDate: '2026-02-28' })).to.include({ accepted: false });
+      expect(minorRun({ clientBirthDate: '2008-02-29', documentDate: '2026-03-01' })).to.include({ accepted: true });
+    });
+
+    it('the document date is the Finnish date of effectiveTime (late evening UTC is the next day in Helsinki)', () => {
+      const date = finnishDateOf('20260314221500+0000'); // 00:15 on 15 March in Helsinki
+      expect(date).to.equal('2026-03-15');
+      expect(minorRun({ clientBirthDate: '2008-03-15', documentDate: date })).to.include({ accepted: true });
+    });
+
+    it('adults, clients without a hetu birth date and voids are not held to the rule', () => {
+      expect(minorRun({ clientBirthDate: '1990-02-02' })).to.include({ accepted: true });
+      expect(minorRun({})).to.include({ accepted: true });
+      const parent: ParentRecord = { writerOrganisation: ORG.regionA, controller: ORG.regionA };
+      expect(minorRun({ clientBirthDate: '2018-04-18' }, 'void', parent)).to.include({ accepted: true });
+      expect(minorRun({ clientBirthDate: '2018-04-18' }, 'version', parent)).to.include({ accepted: false, ruleId: 'R-MINOR-GUARDIAN-CONSENT' });
+    });
+  });
+
   describe('rejectionError', () => {
     it('turns a refusal into the GatewayError the API renders', () => {
       const out = run({ name: '', tenant: 't-prov-d', meta: { documentDate: '2026-04-15' }, rights: RIGHTS_A, expect: { ruleId: '' } });

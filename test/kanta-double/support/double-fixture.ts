@@ -24,6 +24,7 @@ export const AP1 = '1.2.246.10.44444444.10.0';
 export const AP2 = '1.2.246.10.55555555.10.0';
 export const HETU = makeHetu(18, 4, 2018, 903);
 export const HETU_2 = makeHetu(2, 2, 1990, 955);
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 
 export interface Pki {
   signingCa: TestCert;
@@ -34,6 +35,9 @@ export interface Pki {
   signerNoUsage: TestCert;
   signerForeign: TestCert;
   signerExpired: TestCert;
+  /** Professional certificates (nonRepudiation only, no organisation serialNumber), like the DVV Prof. Certs. */
+  professional1: TestCert;
+  professional2: TestCert;
 }
 
 let pki: Pki | undefined;
@@ -51,6 +55,8 @@ export function testPki(): Pki {
     signerX: makeLeaf(signingCa, { cn: 'Vieras järjestelmä', serialNumber: ORG_X, keyUsage: ku }),
     signerNoUsage: makeLeaf(signingCa, { cn: 'Väärä käyttö', serialNumber: ORG_A, keyUsage: { keyEncipherment: true } }),
     signerForeign: makeLeaf(otherCa, { cn: 'Vieras CA', serialNumber: ORG_A, keyUsage: ku }),
+    professional1: makeLeaf(signingCa, { cn: 'Angelica Testihenkilö', keyUsage: { nonRepudiation: true } }),
+    professional2: makeLeaf(signingCa, { cn: 'Bertta Testihenkilö', keyUsage: { nonRepudiation: true } }),
     signerExpired: makeLeaf(signingCa, { cn: 'Vanhentunut', serialNumber: ORG_A, keyUsage: ku, notBefore: new Date(Date.now() - 400 * 86400e3), notAfter: new Date(Date.now() - 30 * 86400e3) }),
   };
   return pki;
@@ -90,6 +96,8 @@ export interface DocOptions extends Partial<SampleDocumentOptions> {
   sign?: SignOptions;
   /** Edit the signed XML text (tampering tests). */
   afterSign?: (xml: string) => string;
+  /** Professional signatures (signatureDescription 1, body only) put in before the system signature. */
+  professionalSigners?: TestCert[];
   /** Edit the XML before signing. */
   beforeSign?: (xml: string) => string;
 }
@@ -101,6 +109,7 @@ export function makeDoc(o: DocOptions = {}): TestDoc {
   };
   let xml = makeSampleCda(opts);
   if (o.beforeSign) xml = o.beforeSign(xml);
+  for (const p of o.professionalSigners ?? []) xml = signCda(xml, p, { kind: '1', bodyOnly: true, transforms: [EXC_C14N] });
   if (o.signer !== null) xml = signCda(xml, o.signer ?? testPki().signerA, o.sign);
   if (o.afterSign) xml = o.afterSign(xml);
   return {
