@@ -3,7 +3,7 @@
 import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
-import type { Tenant } from '../../config/schema.ts';
+import type { Tenant, XmlLimitsConfig } from '../../config/schema.ts';
 
 /** What a format adapter is given: the raw body as received and what the request said beside it. */
 export interface FormatInput {
@@ -11,6 +11,8 @@ export interface FormatInput {
   /** The operation the caller named, if any (Kanta-Operation header). */
   requestedOperation?: string;
   tenant: Tenant;
+  /** Structural limits for XML the format parses (gateway.xml); absent: the defaults. */
+  xmlLimits?: XmlLimitsConfig;
 }
 
 export interface IntakeFormat {
@@ -21,7 +23,7 @@ export interface IntakeFormat {
   read(input: FormatInput): Promise<ParsedDocument>;
 }
 
-export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation) }];
+export const INTAKE_FORMATS: readonly IntakeFormat[] = [{ name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation, i.xmlLimits) }];
 
 /** The format for a Content-Type; refused (415) before the body is read when none matches. */
 export function formatFor(contentType: string | undefined, formats: readonly IntakeFormat[] = INTAKE_FORMATS): IntakeFormat {
