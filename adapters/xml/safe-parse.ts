@@ -42,7 +42,19 @@ export function parseXmlSafely(text: string, limits: XmlLimits = DEFAULT_XML_LIM
   if (problems.length > 0 || !doc || !doc.documentElement) {
     throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: (problems[0] ?? 'no root element').slice(0, 200) } });
   }
+  checkPrefixesDeclared(doc.documentElement);
   return doc;
+}
+
+/** xmldom keeps an element or attribute whose prefix no xmlns declares; namespaces make it unreadable. Iterative: no recursion on input depth. */
+function checkPrefixesDeclared(root: Element): void {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    const bad = (el.prefix && !el.namespaceURI) || Array.from({ length: el.attributes.length }, (_, k) => el.attributes.item(k)!).some((a) => a.prefix && a.prefix !== 'xmlns' && a.prefix !== 'xml' && !a.namespaceURI);
+    if (bad) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: `undeclared namespace prefix on <${el.tagName.slice(0, 60)}>` } });
+    for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push(c as Element);
+  }
 }
 
 /** Direct element children with the given namespace and local name. */

@@ -42,8 +42,28 @@ export function checkDeclaredEncoding(text: string): void {
   if (m && !/^utf-?8$/i.test(m[2]!)) throw new GatewayError('INTAKE_UNSUPPORTED_CHARSET', undefined, { details: { declared: m[2]!.slice(0, 40) } });
 }
 
+// Without a DTD only the five predefined entities exist; anything else after '&' is not well-formed
+// (xmldom would keep a bare '&' as text and let the archive refuse the document later).
+const REFERENCE = /&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/y;
+
+function checkReferences(text: string, from: number, to: number): void {
+  for (let k = text.indexOf('&', from); k >= 0 && k < to; k = text.indexOf('&', k + 1)) {
+    REFERENCE.lastIndex = k;
+    if (!REFERENCE.test(text)) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: 'an "&" that starts no character or predefined entity reference', offset: k } });
+  }
+}
+
+const NAME_END = /[\s/>]/;
+
+function tagName(text: string, from: number): string {
+  let j = from;
+  while (j < text.length && !NAME_END.test(text[j]!)) j++;
+  return text.slice(from, j);
+}
+
 /**
- * Counts nesting depth, elements and attributes without building anything. Markup it cannot follow
+ * Counts nesting depth, elements and attributes without building anything, and checks what xmldom
+ * forgives: end tags must match their start tags, '&' must start a reference. Markup it cannot follow
  * (an unclosed comment, a tag without '>') ends the pass: the parser then reports it as malformed.
  */
 export function checkXmlStructure(text: string, limits: XmlLimits): void {
@@ -52,8 +72,10 @@ export function checkXmlStructure(text: string, limits: XmlLimits): void {
   let depth = 0;
   let elements = 0;
   let attributes = 0;
+  const open: string[] = [];
   while (i < n) {
     const lt = text.indexOf('<', i);
+    checkReferences(text, i, lt < 0 ? n : lt);
     if (lt < 0) return;
     const next = text.charCodeAt(lt + 1);
     if (text.startsWith('<!--', lt)) {
@@ -84,6 +106,9 @@ export function checkXmlStructure(text: string, limits: XmlLimits): void {
       depth = Math.max(0, depth - 1);
       const end = text.indexOf('>', lt + 2);
       if (end < 0) return;
+      const name = tagName(text, lt + 2);
+      const expected = open.pop();
+      if (name !== expected) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: `end tag </${name.slice(0, 40)}> does not close <${(expected ?? '').slice(0, 40)}>`, offset: lt } });
       i = end + 1;
       continue;
     }
@@ -104,11 +129,13 @@ export function checkXmlStructure(text: string, limits: XmlLimits): void {
       } else if (c === 0x3e /* > */) break;
     }
     if (j >= n) return;
+    checkReferences(text, lt, j);
     elements++;
     attributes += own;
     if (elements > limits.maxElements) throw new GatewayError('INTAKE_XML_TOO_MANY_ELEMENTS', undefined, { details: { limit: limits.maxElements } });
     if (attributes > limits.maxAttributes) throw new GatewayError('INTAKE_XML_TOO_MANY_ATTRIBUTES', undefined, { details: { limit: limits.maxAttributes, scope: 'document' } });
     if (text.charCodeAt(j - 1) !== 0x2f /* self-closing */) {
+      open.push(tagName(text, lt + 1));
       depth++;
       if (depth > limits.maxDepth) throw new GatewayError('INTAKE_XML_TOO_DEEP', undefined, { details: { limit: limits.maxDepth } });
     }

@@ -50,6 +50,14 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
   };
   // The limit is read per request so a configuration reload applies without restart.
   const rawBody = (req: Request, res: Response, next: (err?: unknown) => void) => {
+    const limit = deps.bodyLimitBytes();
+    // A declared length over the limit is answered at once; body-parser would first drain the body.
+    if (Number(req.header('content-length') ?? 0) > limit) {
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.socket.destroy());
+      next(new GatewayError('INTAKE_BODY_TOO_LARGE'));
+      return;
+    }
     const ms = deps.bodyReadTimeoutMs?.();
     let done = false;
     const finish = (err?: unknown) => {
@@ -67,7 +75,7 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
           finish(new GatewayError('REQUEST_TIMEOUT', undefined, { details: { limitMs: ms } }));
         }, ms)
       : undefined;
-    express.raw({ type: () => true, limit: deps.bodyLimitBytes() })(req, res, finish);
+    express.raw({ type: () => true, limit })(req, res, finish);
   };
 
   router.post('/v1/documents', chooseFormat, rawBody, async (req, res) => {
