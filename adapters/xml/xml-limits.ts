@@ -46,10 +46,15 @@ export function checkDeclaredEncoding(text: string): void {
 // (xmldom would keep a bare '&' as text and let the archive refuse the document later).
 const REFERENCE = /&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/y;
 
-function checkReferences(text: string, from: number, to: number): void {
-  for (let k = text.indexOf('&', from); k >= 0 && k < to; k = text.indexOf('&', k + 1)) {
-    REFERENCE.lastIndex = k;
-    if (!REFERENCE.test(text)) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: 'an "&" that starts no character or predefined entity reference', offset: k } });
+/** Checks each '&' in [from, to); `cursor` remembers the next '&' so the whole pass stays linear. */
+function checkReferences(text: string, cursor: { next: number }, from: number, to: number): void {
+  while (cursor.next >= 0 && cursor.next < to) {
+    const k = cursor.next;
+    if (k >= from) {
+      REFERENCE.lastIndex = k;
+      if (!REFERENCE.test(text)) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: 'an "&" that starts no character or predefined entity reference', offset: k } });
+    }
+    cursor.next = text.indexOf('&', k + 1);
   }
 }
 
@@ -73,9 +78,10 @@ export function checkXmlStructure(text: string, limits: XmlLimits): void {
   let elements = 0;
   let attributes = 0;
   const open: string[] = [];
+  const amp = { next: text.indexOf('&') };
   while (i < n) {
     const lt = text.indexOf('<', i);
-    checkReferences(text, i, lt < 0 ? n : lt);
+    checkReferences(text, amp, i, lt < 0 ? n : lt);
     if (lt < 0) return;
     const next = text.charCodeAt(lt + 1);
     if (text.startsWith('<!--', lt)) {
@@ -129,7 +135,7 @@ export function checkXmlStructure(text: string, limits: XmlLimits): void {
       } else if (c === 0x3e /* > */) break;
     }
     if (j >= n) return;
-    checkReferences(text, lt, j);
+    checkReferences(text, amp, lt, j);
     elements++;
     attributes += own;
     if (elements > limits.maxElements) throw new GatewayError('INTAKE_XML_TOO_MANY_ELEMENTS', undefined, { details: { limit: limits.maxElements } });
