@@ -66,6 +66,12 @@ export const TenantSchema = z.strictObject({
   /** Fair-scheduling weight among tenants (queues/). */
   weight: z.number().int().min(1).max(100).default(1),
   paused: z.boolean().default(false),
+  /**
+   * Signatures a document already carries are verified against signer.trustedCaFile. Without a trusted
+   * CA a signed document is refused (INTAKE_SIGNATURE_TRUST_NOT_CONFIGURED) unless this is set to false
+   * for the tenant: then its signatures pass unchecked and a refusal by the archive parks the document.
+   */
+  verifyIncomingSignatures: z.boolean().default(true),
 });
 
 export const ContractSchema = z.strictObject({
@@ -120,6 +126,17 @@ export const AccessPointSchema = z.strictObject({
   /** Root under which message ids are minted (message id = root + extension). */
   messageIdRoot: OID.optional(),
   processingCode: z.enum(['P', 'D', 'T']).default('P'),
+  /**
+   * Which Kanta environment this access point is. Absent: processingCode P means production, D or T the
+   * customer-test environment (kanta.md §5: there only test persons, individual number 900–999).
+   */
+  environment: z.enum(['production', 'customer-test']).optional(),
+  /**
+   * Which clients (hetu recordTarget) intake accepts for this access point: 'only' test persons,
+   * 'refuse' test persons, or 'any'. Absent: customer-test ⇒ only; production ⇒ any [A] (Kanta's public
+   * material does not say production refuses 9xx individual numbers; set 'refuse' to be strict).
+   */
+  testPersons: z.enum(['only', 'refuse', 'any']).optional(),
   processingModeCode: z.enum(['T', 'A', 'I', 'R']).default('T'),
   connectTimeoutMs: z.number().int().positive().default(5_000),
   responseTimeoutMs: z.number().int().positive().default(30_000),
@@ -248,6 +265,24 @@ export const GatewayListenSchema = z.strictObject({
     })
     .optional(),
   bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Time a client has to send all request headers (Node server.headersTimeout); then 408 and close. */
+  headersTimeoutMs: z.number().int().min(1_000).default(10_000),
+  /** Time a client has to send the whole request (Node server.requestTimeout); a hard ceiling behind bodyReadTimeoutMs. */
+  requestTimeoutMs: z.number().int().min(1_000).default(60_000),
+  /** Time intake waits for a document body to arrive in full; then a coded 408 REQUEST_TIMEOUT and the connection closes. */
+  bodyReadTimeoutMs: z.number().int().min(100).default(30_000),
+  /** Idle time before a kept-alive connection closes (Node server.keepAliveTimeout). */
+  keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+  /** Structural limits on incoming XML, checked before it is parsed (hostile input: deep nesting, attribute floods). */
+  xml: z
+    .strictObject({
+      /** Elements nested deeper than this are refused (INTAKE_XML_TOO_DEEP); signing recurses, so depth must be bounded. */
+      maxDepth: z.number().int().min(8).max(10_000).default(64),
+      maxAttributesPerElement: z.number().int().min(8).max(100_000).default(64),
+      maxAttributes: z.number().int().min(100).max(10_000_000).default(100_000),
+      maxElements: z.number().int().min(100).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
   /** SHA-256 of operator tokens (ops role: rerun, pause, reload). */
   opsTokenSha256: z.array(SHA256_HEX).default([]),
 });
@@ -263,7 +298,7 @@ export const SignerSchema = z.strictObject({
    * Whose certificate a signature already in an incoming document must carry (subject serialNumber):
    * 'any' valid signer, the document's 'custodian', or one of the 'tenant' organisations.
    */
-  incomingSigner: z.enum(['any', 'custodian', 'tenant']).default('any'),
+  incomingSigner: z.enum(['any', 'custodian', 'tenant']).default('custodian'),
 });
 
 export const ConfigSchema = z
@@ -316,6 +351,9 @@ export const ConfigSchema = z
         seen.add(v);
       });
     };
+    // Node refuses a headersTimeout above requestTimeout; intake's body deadline must come first to answer coded.
+    if (cfg.gateway.headersTimeoutMs > cfg.gateway.requestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['gateway', 'headersTimeoutMs'], message: 'must not exceed requestTimeoutMs' });
+    if (cfg.gateway.bodyReadTimeoutMs > cfg.gateway.requestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['gateway', 'bodyReadTimeoutMs'], message: 'must not exceed requestTimeoutMs' });
     unique(cfg.organisations.map((o) => o.oid), ['organisations'], 'organisation');
     // Two organisations minting under one arc would mint the same document ids.
     cfg.organisations.forEach((o, i, all) => {
@@ -364,3 +402,4 @@ export type SigningIdentityConfig = z.infer<typeof SigningIdentitySchema>;
 export type CertificateSource = z.infer<typeof CertificateSourceSchema>;
 export type KantaCodes = z.infer<typeof KantaCodesSchema>;
 export type QueuesConfig = z.infer<typeof QueuesSchema>;
+export type XmlLimitsConfig = z.infer<typeof GatewayListenSchema>['xml'];

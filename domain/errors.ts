@@ -41,6 +41,22 @@ export const ERROR_CATALOGUE = {
   // --- intake rules on the document's content (issue 13, routing rule R-MINOR-GUARDIAN-CONSENT)
   INTAKE_MINOR_CONSENT_MISSING: { status: 400, retryable: false, message: 'A document for a client under 18 must say whether it may be disclosed to the guardians (authorization/consent, 1.2.246.537.6.1286.201901)' },
 
+  // --- intake hardening (issue 16): hostile input is refused with its own code before anything is stored
+  INTAKE_SIGNATURE_TRUST_NOT_CONFIGURED: { status: 400, retryable: false, message: 'The document carries signatures but no trusted CA is configured to check them (signer.trustedCaFile)' },
+  INTAKE_XML_TOO_DEEP: { status: 400, retryable: false, message: 'The XML nests elements deeper than the configured limit' },
+  INTAKE_XML_TOO_MANY_ATTRIBUTES: { status: 400, retryable: false, message: 'The XML has more attributes than the configured limit' },
+  INTAKE_XML_TOO_MANY_ELEMENTS: { status: 400, retryable: false, message: 'The XML has more elements than the configured limit' },
+  INTAKE_ILLEGAL_CHARACTER: { status: 400, retryable: false, message: 'The body contains a character XML 1.0 does not allow (e.g. NUL)' },
+  INTAKE_INVALID_ENCODING: { status: 400, retryable: false, message: 'The body is not valid UTF-8' },
+  INTAKE_UNSUPPORTED_CHARSET: { status: 415, retryable: false, message: 'Only UTF-8 is accepted (Content-Type charset and XML declaration encoding)' },
+  INTAKE_UNSUPPORTED_CONTENT_ENCODING: { status: 415, retryable: false, message: 'Content-Encoding is not supported or the body does not decode with it' },
+  INTAKE_TEST_PERSON_REQUIRED: { status: 400, retryable: false, message: 'This access point is the customer-test environment: only test persons (individual number 900–999) are accepted' },
+  INTAKE_TEST_PERSON_REFUSED: { status: 400, retryable: false, message: 'This access point is production: test persons (individual number 900–999) are not accepted' },
+  REQUEST_TIMEOUT: { status: 408, retryable: true, message: 'The request headers or body did not arrive within the configured time' },
+  REQUEST_HEADER_INVALID: { status: 400, retryable: false, message: 'A request header has an invalid value' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, retryable: false, message: 'The request headers exceed the server limit' },
+  REQUEST_MALFORMED: { status: 400, retryable: false, message: 'The request is not valid HTTP/1.1' },
+
   // --- routing and registry-use rights (pure decision; ruleId says which rule refused)
   ROUTE_UNKNOWN_ORGANISATION: { status: 403, retryable: false, message: 'The custodian or organizer is not a known organisation' },
   ROUTE_CUSTODIAN_NOT_PERMITTED: { status: 403, retryable: false, message: 'The tenant may not write into this custodian\'s registry' },

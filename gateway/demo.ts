@@ -99,7 +99,8 @@ export function writeDemoConfig(args: { dir: string; pki: TestPkiManifest; redis
         },
       ],
     },
-    signer: { threads: 0, selfCheck: true },
+    // Tenant-applied signatures are verified against the demo CA (without a trusted CA they are refused).
+    signer: { threads: 0, selfCheck: true, trustedCaFile: pki.ca.certFile },
     queues: { retry: { baseDelayMs: 200, maxDelayMs: 5_000 }, batch: { size: 16, waitMs: 20 } },
     // documentOidArc: where JSON intake mints each organisation's document ids (docs/json-intake.md).
     organisations: [

@@ -5,14 +5,24 @@ import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../domain/errors.ts';
 import type { Logger } from './logger.ts';
 
-/** Maps body-parser and other framework errors to catalogue codes. */
+/**
+ * Maps body-parser, router and other framework errors to catalogue codes: a client's mistake is never
+ * answered INTERNAL (issue 16 defect 5). zlib and brotli refuse a body that does not decode with its
+ * Content-Encoding (Z_* / ERR__* codes, status 400); the router throws URIError on bad percent-encoding.
+ */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const e = err as { type?: string; status?: number; message?: string };
+  const e = err as { type?: string; status?: number; statusCode?: number; code?: unknown; message?: string; expose?: boolean };
   if (e?.type === 'entity.too.large') return new GatewayError('INTAKE_BODY_TOO_LARGE');
   if (e?.type === 'entity.parse.failed') return new GatewayError('REQUEST_INVALID', 'Request body is not valid JSON');
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE');
+  if (e?.type === 'encoding.unsupported') return new GatewayError('INTAKE_UNSUPPORTED_CONTENT_ENCODING');
+  if (e?.type === 'charset.unsupported') return new GatewayError('INTAKE_UNSUPPORTED_CHARSET');
   if (e?.type === 'request.aborted') return new GatewayError('REQUEST_INVALID', 'Request aborted by the client');
+  if (e?.type === 'request.size.invalid') return new GatewayError('REQUEST_INVALID', 'Request body length does not match Content-Length');
+  if (typeof e?.code === 'string' && /^(Z_|ERR__)/.test(e.code)) return new GatewayError('INTAKE_UNSUPPORTED_CONTENT_ENCODING', 'The body does not decode with its Content-Encoding');
+  if (err instanceof URIError) return new GatewayError('REQUEST_INVALID', 'The request path is not valid percent-encoding');
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new GatewayError('REQUEST_INVALID', undefined, { cause: err });
   return new GatewayError('INTERNAL', undefined, { cause: err });
 }
 

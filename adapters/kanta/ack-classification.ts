@@ -69,15 +69,18 @@ export const DETAIL_CODE_ACTIONS: Readonly<Record<string, ClassificationRow>> = 
   CDA_JSON_INVALID: { action: 'reject', why: 'the structured JSON does not parse' },
   DOCUMENT_ID_CONFLICT: { action: 'reject', why: 'the document id is archived with other content' },
 
-  // system signature: the gateway signs and self-checks, so a refusal points at signer or identity
+  // system signatures. The gateway signs and self-checks its own, but a document may also carry system
+  // signatures the tenant applied, and the archive checks every one: any signature refusal can come from
+  // the document alone. One document must never stop a controller (issue 16, defect 1), so each parks
+  // just that document; a real signer fault shows as several parked documents with the same code.
   SIGNATURE_MISSING: { action: 'park', why: 'the gateway did not sign as expected' },
-  SIGNATURE_ALGORITHM: { action: 'park', why: 'signer configuration fault' },
-  SIGNATURE_REFERENCE: { action: 'park', why: 'signer fault' },
+  SIGNATURE_ALGORITHM: { action: 'park', why: 'signer configuration fault, or a tenant signature with another algorithm' },
+  SIGNATURE_REFERENCE: { action: 'park', why: 'signer fault, or a tenant signature with other references' },
   SIGNATURE_INVALID: { action: 'park', why: 'signature does not verify at Kanta although it did at the gateway' },
-  SIGNATURE_CERT_UNTRUSTED: { action: 'park-controller', why: 'every document signed with this certificate fails' },
-  SIGNATURE_CERT_KEY_USAGE: { action: 'park-controller', why: 'every document signed with this certificate fails' },
-  SIGNATURE_CERT_VALIDITY: { action: 'park-controller', why: 'the signing certificate is expired or not yet valid' },
-  SIGNATURE_SIGNER_NOT_AUTHORISED: { action: 'park-controller', why: 'the signer is not authorised for this access point or organisation' },
+  SIGNATURE_CERT_UNTRUSTED: { action: 'park', why: 'a certificate in this document does not chain to a CA Kanta trusts (may be a tenant signature)' },
+  SIGNATURE_CERT_KEY_USAGE: { action: 'park', why: 'a certificate in this document lacks the key usage (may be a tenant signature)' },
+  SIGNATURE_CERT_VALIDITY: { action: 'park', why: 'a certificate in this document was not valid at its signature time (may be a tenant signature)' },
+  SIGNATURE_SIGNER_NOT_AUTHORISED: { action: 'park', why: 'a signer in this document is not authorised for the access point or organisation (may be a tenant signature)' },
 
   // versioning
   VERSION_OPERATION: { action: 'reject', why: 'the operation does not fit the document' },

@@ -1,9 +1,11 @@
 // Parses untrusted XML into a DOM without DTDs or entities. A DOCTYPE is refused before parsing
 // (no entity expansion, no external fetches, no billion-laughs); xmldom warnings and errors throw
 // instead of yielding a half-built tree. xmldom 0.8 is the version xml-crypto itself uses, so the
-// same parser reads what the signer and verifier see.
+// same parser reads what the signer and verifier see. Before any of that, one linear pass checks the
+// characters, the declared encoding and the structural limits (xml-limits.ts).
 import { DOMParser } from '@xmldom/xmldom';
 import { GatewayError } from '../../domain/errors.ts';
+import { checkDeclaredEncoding, checkXmlCharacters, checkXmlStructure, DEFAULT_XML_LIMITS, type XmlLimits } from './xml-limits.ts';
 
 export const NS = {
   hl7: 'urn:hl7-org:v3',
@@ -16,9 +18,12 @@ export const NS = {
 
 const DTD_PATTERN = /<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i;
 
-export function parseXmlSafely(text: string): Document {
+export function parseXmlSafely(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {
   if (text.trim() === '') throw new GatewayError('INTAKE_EMPTY_BODY');
   if (DTD_PATTERN.test(text)) throw new GatewayError('INTAKE_DTD_FORBIDDEN');
+  checkXmlCharacters(text);
+  checkDeclaredEncoding(text);
+  checkXmlStructure(text, limits);
   const problems: string[] = [];
   const parser = new DOMParser({
     locator: {},
@@ -37,7 +42,19 @@ export function parseXmlSafely(text: string): Document {
   if (problems.length > 0 || !doc || !doc.documentElement) {
     throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: (problems[0] ?? 'no root element').slice(0, 200) } });
   }
+  checkPrefixesDeclared(doc.documentElement);
   return doc;
+}
+
+/** xmldom keeps an element or attribute whose prefix no xmlns declares; namespaces make it unreadable. Iterative: no recursion on input depth. */
+function checkPrefixesDeclared(root: Element): void {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    const bad = (el.prefix && !el.namespaceURI) || Array.from({ length: el.attributes.length }, (_, k) => el.attributes.item(k)!).some((a) => a.prefix && a.prefix !== 'xmlns' && a.prefix !== 'xml' && !a.namespaceURI);
+    if (bad) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: `undeclared namespace prefix on <${el.tagName.slice(0, 60)}>` } });
+    for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push(c as Element);
+  }
 }
 
 /** Direct element children with the given namespace and local name. */

@@ -4,7 +4,7 @@ import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts
 import { JSON_DOCUMENT_MEDIA_TYPE, readJsonDocument, type JsonDocumentDeps } from '../../adapters/intake/json-document.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
-import type { Tenant } from '../../config/schema.ts';
+import type { Tenant, XmlLimitsConfig } from '../../config/schema.ts';
 
 /** What a format adapter is given: the raw body as received and what the request said beside it. */
 export interface FormatInput {
@@ -12,6 +12,8 @@ export interface FormatInput {
   /** The operation the caller named, if any (Kanta-Operation header). */
   requestedOperation?: string;
   tenant: Tenant;
+  /** Structural limits for XML the format parses (gateway.xml); absent: the defaults. */
+  xmlLimits?: XmlLimitsConfig;
 }
 
 export interface IntakeFormat {
@@ -22,7 +24,7 @@ export interface IntakeFormat {
   read(input: FormatInput): Promise<ParsedDocument>;
 }
 
-const CDA_XML_FORMAT: IntakeFormat = { name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation) };
+const CDA_XML_FORMAT: IntakeFormat = { name: 'cda-xml', mediaType: CDA_XML_MEDIA_TYPE, read: async (i) => readCdaXml(i.body, i.requestedOperation, i.xmlLimits) };
 
 /** The formats that need nothing beside the body (CDA XML). */
 export const INTAKE_FORMATS: readonly IntakeFormat[] = [CDA_XML_FORMAT];

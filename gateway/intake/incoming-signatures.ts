@@ -1,7 +1,11 @@
 // Signatures a tenant's document already carries (e.g. professional signatures) must verify before the
-// gateway accepts it: the archive would refuse it later, after the tenant was told "accepted". Whose
-// certificate they must carry is configuration (signer.incomingSigner): anyone's, the custodian's, or
-// one of the organisations the tenant acts for.
+// gateway accepts it: the archive would refuse it later, after the tenant was told "accepted". A
+// signature is only as good as the CA its certificate chains to, so verification needs a trusted CA
+// bundle (signer.trustedCaFile): without one a signed document is refused with its own code rather than
+// accepted on the strength of whatever certificate it embeds — unless the tenant's configuration turns
+// verification off explicitly (verifyIncomingSignatures: false). Whose certificate they must carry is
+// configuration (signer.incomingSigner): anyone's, the custodian's (default), or one of the
+// organisations the tenant acts for.
 import type { VerificationResult, VerifyOptions } from '../../certs/verify.ts';
 import type { Config, Tenant } from '../../config/schema.ts';
 import type { DocumentMetadata } from '../../domain/document-header.ts';
@@ -25,12 +29,17 @@ export interface IncomingSignaturePolicy {
   trustedCaPems(): string[] | undefined;
 }
 
-/** Throws INTAKE_INVALID_SIGNATURE when a signature the document carries does not verify. */
-export async function checkIncomingSignatures(parsed: ParsedDocument, tenant: Tenant, policy: IncomingSignaturePolicy): Promise<void> {
+/**
+ * Throws INTAKE_SIGNATURE_TRUST_NOT_CONFIGURED when the document is signed but no CA is trusted, and
+ * INTAKE_INVALID_SIGNATURE when a signature the document carries does not verify.
+ */
+export async function checkIncomingSignatures(parsed: ParsedDocument, tenant: Pick<Tenant, 'actsFor'> & Partial<Pick<Tenant, 'verifyIncomingSignatures'>>, policy: IncomingSignaturePolicy): Promise<void> {
   if (parsed.header.signatures.length === 0) return;
+  if (tenant.verifyIncomingSignatures === false) return;
   const pems = policy.trustedCaPems();
+  if (!pems || pems.length === 0) throw new GatewayError('INTAKE_SIGNATURE_TRUST_NOT_CONFIGURED');
   const expected = expectedSignerOids(policy.rule(), parsed.header, tenant);
-  const opts: IncomingVerifyOptions = { ...(pems ? { trustedCaPems: pems } : {}), ...(expected ? { expectedSignerOids: expected } : {}) };
+  const opts: IncomingVerifyOptions = { trustedCaPems: pems, ...(expected ? { expectedSignerOids: expected } : {}) };
   const r = await policy.verifier(parsed.cda.toString('utf8'), opts);
   if (!r.valid) throw new GatewayError('INTAKE_INVALID_SIGNATURE', undefined, { details: { reason: r.reason ?? 'invalid' } });
 }

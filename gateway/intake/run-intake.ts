@@ -1,7 +1,7 @@
 // Intake, top to bottom, for every format:
 //   read (format adapter → ParsedDocument) → header rules → resubmission? → schema (if configured) →
-//   verify incoming signatures → decide (controller + right) → store (one Lua script) → log (usage log)
-//   → enqueue → bookkeeping.
+//   verify incoming signatures → test-person guard (the access point's environment) → decide
+//   (controller + right) → store (one Lua script) → log (usage log) → enqueue → bookkeeping.
 // Each stage is a function with typed input and output; the HTTP route only hands in the submission
 // and renders the result. Every refusal happens before anything is stored; once stored, the document is
 // either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
@@ -11,7 +11,7 @@ import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-re
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { DocumentOperation } from '../../domain/values.ts';
-import type { Tenant } from '../../config/schema.ts';
+import type { AccessPoint, Tenant, XmlLimitsConfig } from '../../config/schema.ts';
 import { sha256Hex, type DocumentStore } from '../../queues/document-store.ts';
 import { intakeAcceptedEvent, intakeRefusedEvents } from '../audit/audit-events.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -24,6 +24,7 @@ import type { IntakeFormat } from './formats.ts';
 import type { CdaSchemaValidator } from './schema-validation.ts';
 import { operationOf } from './operation.ts';
 import type { IntakeDecision, RoutingPort } from './routing-port.ts';
+import { checkTestPerson } from './test-person-guard.ts';
 
 export interface Submission {
   format: IntakeFormat;
@@ -48,6 +49,10 @@ export interface IntakeDeps {
   schemaValidator?: (accessPointId: string) => CdaSchemaValidator | undefined;
   /** Verification of signatures a tenant already applied; absent: not checked. */
   incomingSignatures?: IncomingSignaturePolicy;
+  /** The configured access point by id (its environment decides which clients pass); absent: no guard. */
+  accessPoint?: (id: string) => Pick<AccessPoint, 'id' | 'environment' | 'processingCode' | 'testPersons'> | undefined;
+  /** Structural limits for incoming XML (gateway.xml), read per request so a reload applies. */
+  xmlLimits?: () => XmlLimitsConfig;
   /** Usage log (käyttöloki): every accepted and refused submission that concerns a client. */
   audit?: { log: AuditLog; index: () => Pick<RoutingIndex, 'organisations'> };
   logger: Logger;
@@ -85,6 +90,12 @@ export async function findResubmission(parsed: ParsedDocument, tenant: Tenant, d
   // hiccup: make sure an unfinished document is on its way (a live job makes this a no-op).
   if (!TERMINAL_STATUSES.has(existing.status)) await deps.enqueue(existing).catch(() => {});
   return existing;
+}
+
+/** The tenant's access point decides which clients may be sent to it (customer-test: test persons only). */
+export function guardTestPersons(parsed: ParsedDocument, tenant: Tenant, deps: Pick<IntakeDeps, 'accessPoint'>): void {
+  const ap = deps.accessPoint?.(tenant.accessPoint);
+  if (ap) checkTestPerson(parsed.header, ap);
 }
 
 export async function decideRouting(parsed: ParsedDocument, operation: DocumentOperation, tenant: Tenant, routing: RoutingPort, at: Date): Promise<IntakeDecision> {
@@ -144,7 +155,12 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
   const at = (deps.now ?? (() => new Date()))();
   let parsed: ParsedDocument | undefined;
   try {
-    parsed = await submission.format.read({ body: submission.body, tenant, ...(submission.requestedOperation !== undefined ? { requestedOperation: submission.requestedOperation } : {}) });
+    parsed = await submission.format.read({
+      body: submission.body,
+      tenant,
+      ...(submission.requestedOperation !== undefined ? { requestedOperation: submission.requestedOperation } : {}),
+      ...(deps.xmlLimits ? { xmlLimits: deps.xmlLimits() } : {}),
+    });
     // The acting person goes into the Kanta frame (authorOrPerformer); what the document itself says wins.
     const actingPerson = submission.actingPerson?.();
     if (actingPerson && !parsed.header.actingPerson) parsed = { ...parsed, header: { ...parsed.header, actingPerson } };
@@ -157,6 +173,7 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
     }
     await deps.schemaValidator?.(tenant.accessPoint)?.validate(parsed.cda);
     if (deps.incomingSignatures) await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures);
+    guardTestPersons(parsed, tenant, deps);
     const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
     const granted = rightsGranted(parsed);
 

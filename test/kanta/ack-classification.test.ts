@@ -33,8 +33,10 @@ const EXPECTED: Record<string, SendAction> = {
   CDA_MALFORMED_XML: 'reject', CDA_MISSING_FIELD: 'reject', CDA_INVALID_FIELD: 'reject', CDA_HETU_INVALID: 'reject',
   CDA_NOT_TEST_PERSON: 'reject', CDA_BODY_ID: 'reject', CDA_BODY_ENCODING: 'reject', CDA_JSON_INVALID: 'reject', DOCUMENT_ID_CONFLICT: 'reject',
   SIGNATURE_MISSING: 'park', SIGNATURE_ALGORITHM: 'park', SIGNATURE_REFERENCE: 'park', SIGNATURE_INVALID: 'park',
-  SIGNATURE_CERT_UNTRUSTED: 'park-controller', SIGNATURE_CERT_KEY_USAGE: 'park-controller', SIGNATURE_CERT_VALIDITY: 'park-controller',
-  SIGNATURE_SIGNER_NOT_AUTHORISED: 'park-controller',
+  // Issue 16 defect 1: a signature refusal may come from a signature the tenant applied, so it parks the
+  // document and never the controller.
+  SIGNATURE_CERT_UNTRUSTED: 'park', SIGNATURE_CERT_KEY_USAGE: 'park', SIGNATURE_CERT_VALIDITY: 'park',
+  SIGNATURE_SIGNER_NOT_AUTHORISED: 'park',
   VERSION_OPERATION: 'reject', VERSION_SET_EXISTS: 'reject', VERSION_UNKNOWN_SET: 'retry', VERSION_NUMBER: 'park', VERSION_PARENT: 'park',
   VERSION_SET_VOIDED: 'reject', VERSION_CUSTODIAN: 'reject',
   REGISTRY_UNIT_UNKNOWN: 'park', REGISTRY_FOREIGN_CUSTODIAN: 'park', REGISTRY_USAGE_SITUATION: 'park',
@@ -148,7 +150,7 @@ describe('kanta acknowledgements', () => {
     });
 
     it('several errors: park-controller > park > reject > retry', () => {
-      const order: [string, SendAction][] = [['VERSION_UNKNOWN_SET', 'retry'], ['CDA_HETU_INVALID', 'reject'], ['SIGNATURE_INVALID', 'park'], ['SIGNATURE_CERT_VALIDITY', 'park-controller']];
+      const order: [string, SendAction][] = [['VERSION_UNKNOWN_SET', 'retry'], ['CDA_HETU_INVALID', 'reject'], ['SIGNATURE_INVALID', 'park'], ['ORGANISATION_NOT_JOINED', 'park-controller']];
       for (let i = 1; i < order.length; i++) {
         const details = order.slice(0, i + 1).map(([code]) => ({ typeCode: 'E', code }));
         expect(classifyAck(ack('AE', details)).action).to.equal(order[i]![1]);
@@ -175,8 +177,8 @@ describe('kanta acknowledgements', () => {
         error: 'KANTA_CONTROLLER_BLOCKED',
         decidedBy: 'ACCESS_POINT_NOT_REGISTERED',
       });
-      const inDetail = fault('soapenv:Client', 'The TLS client certificate is not registered', '<code xmlns="urn:x">SIGNATURE_CERT_VALIDITY</code>');
-      expect(inDetail.detail).to.equal('SIGNATURE_CERT_VALIDITY');
+      const inDetail = fault('soapenv:Client', 'The TLS client certificate is not registered', '<code xmlns="urn:x">REGISTRY_ACCESS_POINT_ORGANISATION</code>');
+      expect(inDetail.detail).to.equal('REGISTRY_ACCESS_POINT_ORGANISATION');
       expect(classifyFault(inDetail).action).to.equal('park-controller');
       expect(classifyFault(fault('soapenv:Server', 'TEMPORARY_ERROR'))).to.deep.equal({ action: 'retry', error: 'KANTA_ACK_TRANSIENT', decidedBy: 'TEMPORARY_ERROR' });
     });
