@@ -33,8 +33,8 @@ export interface RedisMetricsSourcesOptions {
   now?: () => number;
 }
 
-const COUNT_STATES = ['waiting', 'paused', 'prioritized', 'delayed', 'active', 'waiting-children', 'completed', 'failed'] as const;
-const DEPTH_STATES = ['waiting', 'paused', 'prioritized', 'delayed', 'waiting-children'] as const;
+const COUNT_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'completed', 'failed'] as const;
+const DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'waiting-children'] as const;
 /** Jobs looked at per queue and state for the oldest age: bounded, whatever the backlog. */
 const ACTIVE_SAMPLE = 32;
 const DELAYED_SAMPLE = 32;
@@ -192,7 +192,7 @@ export class RedisMetricsSources implements MetricsSources {
     const [counts, oldestWaiting, active, delayed] = await Promise.all([
       q.getJobCounts(...COUNT_STATES),
       // Oldest first (asc): the next job a worker takes from each list.
-      q.getJobs(['waiting', 'paused', 'prioritized'], 0, 0, true),
+      q.getJobs(['waiting', 'prioritized'], 0, 0, true),
       q.getJobs(['active'], 0, ACTIVE_SAMPLE - 1),
       // Retries and dependency waits: a bounded sample, soonest due first.
       q.getJobs(['delayed'], 0, DELAYED_SAMPLE - 1, true),

@@ -19,7 +19,7 @@ export type CircuitStateName = 'closed' | 'half-open' | 'open';
 export interface LaneStat {
   accessPoint: string;
   controller: string;
-  /** Jobs not yet taken: waiting, paused, prioritized, delayed (retry backoff, dependency wait). */
+  /** Jobs not yet taken: waiting (a paused lane's too), prioritized, delayed (retry backoff, dependency wait). */
   depth: number;
   /** Age since acceptance of the oldest document still in the lane (0 when empty). */
   oldestWaitingAgeSeconds: number;
