@@ -41,19 +41,19 @@ const DELAYED_SAMPLE = 32;
 const DISCOVERY_MS = 60_000;
 const SCAN_COUNT = 1_000;
 
-/** One value per `ttlMs`; concurrent callers share the read in flight. */
+/** One value per `ttlMs`; callers while a read is in flight share it (one scrape, one read). */
 function cached<T>(ttlMs: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
-  let entry: { at: number; value: Promise<T> } | undefined;
+  let entry: { at: number; value: Promise<T>; settled: boolean } | undefined;
   return () => {
     const t = now();
-    if (!entry || t - entry.at >= ttlMs) {
-      const value = read();
-      const mine = { at: t, value };
+    if (!entry || (entry.settled && t - entry.at >= ttlMs)) {
+      const mine = { at: t, value: read(), settled: false };
       entry = mine;
-      // A failed read is not cached: the next scrape tries again.
-      value.catch(() => {
-        if (entry === mine) entry = undefined;
-      });
+      mine.value.then(
+        () => void (mine.settled = true),
+        // A failed read is not kept: the next scrape tries again.
+        () => void (entry === mine && (entry = undefined)),
+      );
     }
     return entry.value;
   };

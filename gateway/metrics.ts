@@ -87,23 +87,13 @@ export function createMetrics(): GatewayMetrics {
   // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds …): dashboards and
   // alerts written for any Node.js service work unchanged.
   client.collectDefaultMetrics({ register: registry });
+  // prom-client also exports these three as gauges named *_total, which the exposition rules reserve
+  // for counters (promtool check metrics flags them); nodejs_active_handles{type} and its siblings
+  // carry the same numbers per type, so sum() of those replaces them.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   let sources: MetricsSources | undefined;
+  let known: KnownLabels = { tenants: [], accessPoints: [], controllers: [] };
   const registers = [registry];
-
-  // Each collect callback reports on its own: one failing read (Redis down) empties that gauge and
-  // sets kgw_metrics_source_up to 0 instead of failing the whole scrape.
-  const sourceUp = new client.Gauge({ name: 'kgw_metrics_source_up', help: 'Whether the last scrape-time read of queue and document state succeeded, by source', labelNames: ['source'], registers });
-  const collecting = <T>(source: string, gauge: client.Gauge<string>, read: (s: MetricsSources) => Promise<T> | T, apply: (value: T) => void) =>
-    async function collect(): Promise<void> {
-      gauge.reset();
-      if (!sources) return;
-      try {
-        apply(await read(sources));
-        sourceUp.set({ source }, 1);
-      } catch {
-        sourceUp.set({ source }, 0);
-      }
-    };
 
   const intake = new client.Counter({ name: 'kgw_intake_total', help: 'Documents received, by tenant and outcome (accepted, duplicate, or the refusal code)', labelNames: ['tenant', 'outcome'], registers });
   const documentsFinished = new client.Counter({ name: 'kgw_documents_finished_total', help: 'Documents reaching a final state (archived, parked, rejected) by controller and code', labelNames: ['controller', 'status', 'code'], registers });
@@ -115,115 +105,109 @@ export function createMetrics(): GatewayMetrics {
   const httpDuration = new client.Histogram({ name: 'kgw_http_request_duration_seconds', help: 'HTTP request duration by method and route pattern', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers });
   const callbackDeadLetters = new client.Gauge({ name: 'kgw_callback_dead_letters', help: 'Callback deliveries given up on and waiting in the dead-letter list, by tenant', labelNames: ['tenant'], registers });
 
+  // Scrape-time state. Every gauge has its own collect callback (prom-client reads each gauge as soon
+  // as its own callback settles); they share one read per source because MetricsSources caches and
+  // shares reads in flight. A failing read (Redis down) empties the gauges of that source and shows
+  // in kgw_metrics_source_up instead of failing the whole scrape.
+  const reads = {
+    queues: (s: MetricsSources) => Promise.all([s.laneStats(), s.intakeStats()]).then(([lanes, intakes]) => ({ lanes, intakes })),
+    parked: (s: MetricsSources) => s.parkedNow(),
+    'parked-lanes': (s: MetricsSources) => s.parkedLanes(),
+    paused: (s: MetricsSources) => s.paused(),
+    redis: (s: MetricsSources) => s.redisMaxmemoryPolicy(),
+  };
+  type Source = keyof typeof reads;
+  type Read<S extends Source> = Awaited<ReturnType<(typeof reads)[S]>>;
+  function stateGauge<L extends string, S extends Source>(name: string, help: string, labelNames: L[], source: S, fill: (value: Read<S>, g: client.Gauge<L>) => void): client.Gauge<L> {
+    const g: client.Gauge<L> = new client.Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        g.reset();
+        if (!sources) return;
+        let value: Read<S>;
+        try {
+          value = (await reads[source](sources)) as Read<S>;
+        } catch {
+          return;
+        }
+        fill(value, g);
+      },
+    });
+    return g;
+  }
+
+  const sourceUp: client.Gauge<'source'> = new client.Gauge({
+    name: 'kgw_metrics_source_up',
+    help: 'Whether the scrape-time read of queue and document state succeeded (1) or failed (0), by source',
+    labelNames: ['source'],
+    registers,
+    async collect() {
+      sourceUp.reset();
+      const s = sources;
+      if (!s) return;
+      const names = Object.keys(reads) as Source[];
+      const results = await Promise.allSettled(names.map((n) => reads[n](s)));
+      names.forEach((n, i) => sourceUp.set({ source: n }, results[i]!.status === 'fulfilled' ? 1 : 0));
+    },
+  });
+
   const circuitState: client.Gauge<'access_point'> = new client.Gauge({
     name: 'kgw_circuit_state',
     help: 'Circuit breaker per access point in this process: 0 closed, 1 half-open, 2 open',
     labelNames: ['access_point'],
     registers,
-    collect: collecting('circuits', gaugeRef(() => circuitState), (s) => s.circuits(), (rows) => {
-      for (const r of rows) circuitState.set({ access_point: r.accessPoint }, CIRCUIT_VALUE[r.state]);
-    }),
+    collect() {
+      circuitState.reset();
+      for (const r of sources?.circuits() ?? []) circuitState.set({ access_point: r.accessPoint }, CIRCUIT_VALUE[r.state]);
+    },
   });
 
-  const laneDepth = new client.Gauge({ name: 'kgw_lane_depth', help: 'Jobs waiting in a send lane (waiting, paused, delayed), by access point and controller', labelNames: ['access_point', 'controller'], registers });
-  const laneOldest = new client.Gauge({ name: 'kgw_lane_oldest_waiting_age_seconds', help: 'Seconds since acceptance of the oldest document still in a send lane', labelNames: ['access_point', 'controller'], registers });
-  const laneInFlight = new client.Gauge({ name: 'kgw_lane_in_flight', help: 'Jobs a worker holds in a send lane right now', labelNames: ['access_point', 'controller'], registers });
-  const intakeDepth = new client.Gauge({ name: 'kgw_intake_depth', help: 'Documents waiting for admission into a send lane, by tenant', labelNames: ['tenant'], registers });
-  const intakeOldest = new client.Gauge({ name: 'kgw_intake_oldest_waiting_age_seconds', help: 'Seconds since acceptance of the oldest document waiting for admission, by tenant', labelNames: ['tenant'], registers });
-  const queueJobs: client.Gauge<'queue' | 'state'> = new client.Gauge({
-    name: 'kgw_queue_jobs',
-    help: 'BullMQ jobs per queue and state',
-    labelNames: ['queue', 'state'],
-    registers,
-    // Lane and intake gauges are filled from the same (cached) read as this one.
-    collect: async () => {
-      for (const g of [queueJobs, laneDepth, laneOldest, laneInFlight, intakeDepth, intakeOldest]) g.reset();
-      if (!sources) return;
-      try {
-        const [lanes, intakes] = await Promise.all([sources.laneStats(), sources.intakeStats()]);
-        for (const l of lanes) {
-          const labels = { access_point: l.accessPoint, controller: l.controller };
-          laneDepth.set(labels, l.depth);
-          laneOldest.set(labels, l.oldestWaitingAgeSeconds);
-          laneInFlight.set(labels, l.inFlight);
-          for (const [state, n] of Object.entries(l.counts)) queueJobs.set({ queue: `lane.${l.accessPoint}.${l.controller}`, state }, n);
-        }
-        for (const t of intakes) {
-          intakeDepth.set({ tenant: t.tenant }, t.depth);
-          intakeOldest.set({ tenant: t.tenant }, t.oldestWaitingAgeSeconds);
-          for (const [state, n] of Object.entries(t.counts)) queueJobs.set({ queue: `intake.${t.tenant}`, state }, n);
-        }
-        sourceUp.set({ source: 'queues' }, 1);
-      } catch {
-        sourceUp.set({ source: 'queues' }, 0);
-      }
-    },
+  const lanes = (pick: (l: LaneStat) => number) => (v: Read<'queues'>, g: client.Gauge<'access_point' | 'controller'>) => {
+    for (const l of v.lanes) g.set({ access_point: l.accessPoint, controller: l.controller }, pick(l));
+  };
+  const intakes = (pick: (t: IntakeStat) => number) => (v: Read<'queues'>, g: client.Gauge<'tenant'>) => {
+    for (const t of v.intakes) g.set({ tenant: t.tenant }, pick(t));
+  };
+  stateGauge('kgw_lane_depth', 'Jobs waiting in a send lane (waiting, delayed, prioritized), by access point and controller', ['access_point', 'controller'], 'queues', lanes((l) => l.depth));
+  stateGauge('kgw_lane_oldest_waiting_age_seconds', 'Seconds since acceptance of the oldest document still in a send lane (0 when empty)', ['access_point', 'controller'], 'queues', lanes((l) => l.oldestWaitingAgeSeconds));
+  stateGauge('kgw_lane_in_flight', 'Jobs a worker holds in a send lane right now', ['access_point', 'controller'], 'queues', lanes((l) => l.inFlight));
+  stateGauge('kgw_intake_depth', 'Documents waiting for admission into a send lane, by tenant', ['tenant'], 'queues', intakes((t) => t.depth));
+  stateGauge('kgw_intake_oldest_waiting_age_seconds', 'Seconds since acceptance of the oldest document waiting for admission, by tenant (0 when empty)', ['tenant'], 'queues', intakes((t) => t.oldestWaitingAgeSeconds));
+  const queueJobs = stateGauge('kgw_queue_jobs', 'BullMQ jobs per queue and state', ['queue', 'state'], 'queues', (v, g) => {
+    for (const l of v.lanes) for (const [state, n] of Object.entries(l.counts)) g.set({ queue: `lane.${l.accessPoint}.${l.controller}`, state }, n);
+    for (const t of v.intakes) for (const [state, n] of Object.entries(t.counts)) g.set({ queue: `intake.${t.tenant}`, state }, n);
   });
 
   const backlogLimit: client.Gauge = new client.Gauge({
     name: 'kgw_backlog_age_limit_seconds',
     help: 'The configured "without delay" limit: a document older than this and not archived is a backlog alert',
     registers,
-    collect: () => {
+    collect() {
       backlogLimit.reset();
       if (sources) backlogLimit.set(sources.backlogAgeLimitSeconds());
     },
   });
 
-  const parkedDocuments: client.Gauge<'controller' | 'code'> = new client.Gauge({
-    name: 'kgw_documents_parked',
-    help: 'Documents parked right now (waiting for an operator rerun), by controller and code',
-    labelNames: ['controller', 'code'],
-    registers,
-    collect: collecting('parked', gaugeRef(() => parkedDocuments), (s) => s.parkedNow(), (rows) => {
-      for (const r of rows) parkedDocuments.set({ controller: r.controller, code: r.code }, r.count);
-    }),
+  stateGauge('kgw_documents_parked', 'Documents parked right now (waiting for an operator rerun), by controller and code', ['controller', 'code'], 'parked', (rows, g) => {
+    for (const r of rows) g.set({ controller: r.controller, code: r.code }, r.count);
   });
-
-  const laneParked: client.Gauge<'access_point' | 'controller' | 'code'> = new client.Gauge({
-    name: 'kgw_lane_parked',
-    help: 'Send lanes parked as a whole by a controller-level refusal (1 while parked), with the refusal code',
-    labelNames: ['access_point', 'controller', 'code'],
-    registers,
-    collect: collecting('parked-lanes', gaugeRef(() => laneParked), (s) => s.parkedLanes(), (rows) => {
-      for (const r of rows) laneParked.set({ access_point: r.accessPoint, controller: r.controller, code: r.code }, 1);
-    }),
+  stateGauge('kgw_lane_parked', 'Send lanes parked as a whole by a controller-level refusal (1 while parked), with the refusal code', ['access_point', 'controller', 'code'], 'parked-lanes', (rows, g) => {
+    for (const r of rows) g.set({ access_point: r.accessPoint, controller: r.controller, code: r.code }, 1);
   });
-
-  const controllerPaused = new client.Gauge({ name: 'kgw_controller_paused', help: 'Controllers whose lanes are paused or parked (1), by controller OID', labelNames: ['controller'], registers });
-  const tenantPaused: client.Gauge<'tenant'> = new client.Gauge({
-    name: 'kgw_tenant_paused',
-    help: 'Tenants whose intake is paused (1), by tenant',
-    labelNames: ['tenant'],
-    registers,
-    collect: async () => {
-      tenantPaused.reset();
-      controllerPaused.reset();
-      if (!sources) return;
-      try {
-        const p = await sources.paused();
-        for (const c of known.controllers) controllerPaused.set({ controller: c }, 0);
-        for (const t of known.tenants) tenantPaused.set({ tenant: t }, 0);
-        for (const c of p.controllers) controllerPaused.set({ controller: c }, 1);
-        for (const t of p.tenants) tenantPaused.set({ tenant: t }, 1);
-        sourceUp.set({ source: 'paused' }, 1);
-      } catch {
-        sourceUp.set({ source: 'paused' }, 0);
-      }
-    },
+  stateGauge('kgw_controller_paused', 'Controllers whose lanes are paused or parked: 1 paused, 0 running, by controller OID', ['controller'], 'paused', (p, g) => {
+    for (const c of known.controllers) g.set({ controller: c }, 0);
+    for (const c of p.controllers) g.set({ controller: c }, 1);
   });
-
-  const redisPolicy: client.Gauge<'policy'> = new client.Gauge({
-    name: 'kgw_redis_maxmemory_policy_info',
-    help: 'Redis maxmemory-policy (1 for the policy in force); anything but noeviction can lose documents',
-    labelNames: ['policy'],
-    registers,
-    collect: collecting('redis', gaugeRef(() => redisPolicy), (s) => s.redisMaxmemoryPolicy(), (policy) => {
-      redisPolicy.set({ policy }, 1);
-    }),
+  stateGauge('kgw_tenant_paused', 'Tenants whose intake is paused: 1 paused, 0 running, by tenant', ['tenant'], 'paused', (p, g) => {
+    for (const t of known.tenants) g.set({ tenant: t }, 0);
+    for (const t of p.tenants) g.set({ tenant: t }, 1);
   });
-
-  let known: KnownLabels = { tenants: [], accessPoints: [], controllers: [] };
+  stateGauge('kgw_redis_maxmemory_policy_info', 'Redis maxmemory-policy (1 for the policy in force); anything but noeviction can lose documents', ['policy'], 'redis', (policy, g) => {
+    g.set({ policy }, 1);
+  });
 
   return {
     registry,
@@ -256,11 +240,6 @@ export function createMetrics(): GatewayMetrics {
       signDuration.zero({ outcome: 'error' });
     },
   };
-}
-
-/** A reset-only handle for a gauge declared in the same statement (its collect runs later). */
-function gaugeRef(get: () => client.Gauge<string>): client.Gauge<string> {
-  return { reset: () => get().reset() } as client.Gauge<string>;
 }
 
 /** Records every signature's duration (pool queue included) in kgw_sign_seconds. */
