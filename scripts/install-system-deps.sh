@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the gateway's demo and tests need when they are missing:
-# redis-server (real Redis everywhere, never a mock) and xmlsec1 (independent signature checks).
+# redis-server (real Redis everywhere, never a mock), xmlsec1 (independent signature checks) and
+# promtool from the prometheus package (the alert rules' checks and unit tests, the metrics lint).
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
