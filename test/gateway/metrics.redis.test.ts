@@ -123,7 +123,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
       tenants: () => cfg.tenants.map((t) => ({ id: t.id, paused: t.paused })),
       knownLanes: () => p.knownLanes(),
       circuits: () => cfg.kanta.accessPoints.map((a) => ({ accessPoint: a.id, state: p.circuitState(a.id) })),
-      backlogAgeLimitSeconds: () => 3600,
+      backlogAgeLimitSeconds: () => cfg.queues.backlogAgeLimitSeconds,
       cacheMs: 0,
       parkedRefreshMs: 0,
       ...(opts.now ? { now: opts.now } : {}),
