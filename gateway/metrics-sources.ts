@@ -41,6 +41,19 @@ const DELAYED_SAMPLE = 32;
 const DISCOVERY_MS = 60_000;
 const SCAN_COUNT = 1_000;
 
+// One SCAN step over the document records, filtered in Redis: only the parked ones come back, as
+// "controller\ncode". Each call touches at most about SCAN_COUNT keys, so Redis is never held for long.
+// ARGV: cursor, match pattern, count
+const PARKED_CHUNK_SCRIPT = `
+local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local out = { r[1] }
+for _, k in ipairs(r[2]) do
+  local ok, v = pcall(redis.call, 'HMGET', k, 'status', 'controller', 'code')
+  if ok and v[1] == 'parked' then out[#out + 1] = (v[2] or '') .. '\\n' .. (v[3] or '') end
+end
+return out
+`;
+
 /** One value per `ttlMs`; callers while a read is in flight share it (one scrape, one read). */
 function cached<T>(ttlMs: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
   let entry: { at: number; value: Promise<T>; settled: boolean } | undefined;
@@ -249,18 +262,16 @@ export class RedisMetricsSources implements MetricsSources {
   }
 
   private async scanParked(): Promise<Array<{ controller: string; code: string; count: number }>> {
+    const redis = this.opts.redis as Redis & { kgwMetricsParkedChunk?: (cursor: string, match: string, count: number) => Promise<string[]> };
+    if (!redis.kgwMetricsParkedChunk) redis.defineCommand('kgwMetricsParkedChunk', { numberOfKeys: 0, lua: PARKED_CHUNK_SCRIPT });
     const counts = new Map<string, { controller: string; code: string; count: number }>();
     let cursor = '0';
     do {
-      const [next, keys] = await this.opts.redis.scan(cursor, 'MATCH', `${this.opts.prefix}:doc:*`, 'COUNT', SCAN_COUNT);
-      cursor = next;
-      if (keys.length === 0) continue;
-      const pipe = this.opts.redis.pipeline();
-      for (const k of keys) pipe.hmget(k, 'status', 'controller', 'code');
-      for (const [err, reply] of (await pipe.exec()) ?? []) {
-        if (err) throw err;
-        const [status, controller, code] = reply as [string | null, string | null, string | null];
-        if (status !== 'parked' || !controller) continue;
+      const [next, ...parked] = await redis.kgwMetricsParkedChunk!(cursor, `${this.opts.prefix}:doc:*`, SCAN_COUNT);
+      cursor = next!;
+      for (const member of parked) {
+        const [controller, code] = member.split('\n') as [string, string];
+        if (!controller) continue;
         const c = code || 'unknown';
         const key = `${controller}|${c}`;
         const row = counts.get(key) ?? { controller, code: c, count: 0 };
@@ -270,4 +281,5 @@ export class RedisMetricsSources implements MetricsSources {
     } while (cursor !== '0');
     return [...counts.values()].sort((a, b) => a.controller.localeCompare(b.controller) || a.code.localeCompare(b.code));
   }
+
 }
