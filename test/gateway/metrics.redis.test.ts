@@ -292,6 +292,41 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     await s.close();
   });
 
+  it('keeps scrapes cheap: reads are shared within the cache window and the parked count is kept between its refreshes', async () => {
+    const p = await start({ runWorkers: false });
+    const cfg = loaded().config;
+    const cachedSources = new RedisMetricsSources({
+      redis,
+      connection: redis,
+      prefix,
+      tenants: () => cfg.tenants.map((t) => ({ id: t.id, paused: t.paused })),
+      knownLanes: () => p.knownLanes(),
+      circuits: () => [],
+      backlogAgeLimitSeconds: () => 3600,
+      cacheMs: 60_000,
+      parkedRefreshMs: 60_000,
+    });
+    metrics.attachSources(cachedSources);
+    const rec = await create(0, new Date());
+    await store.update(rec.tenant, rec.documentId, { status: 'parked', code: 'KANTA_APPLICATION_ERROR' });
+    const calls = async (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await redis.config('RESETSTAT');
+    const first = await metrics.registry.metrics();
+    // Two pause sets read once, although three gauges and the source check use them in each scrape.
+    expect(await calls('smembers')).to.equal(2);
+    expect((await calls('evalsha')) + (await calls('eval')), 'BullMQ counts and the parked scan are scripts').to.be.greaterThan(0);
+    // A second document parks; the next scrape (inside both windows) sends Redis nothing at all.
+    const other = await create(0, new Date());
+    await store.update(other.tenant, other.documentId, { status: 'parked', code: 'KANTA_APPLICATION_ERROR' });
+    await redis.config('RESETSTAT');
+    const second = await metrics.registry.metrics();
+    const stats = await redis.info('commandstats');
+    expect([...stats.matchAll(/cmdstat_(\w+):calls=\d+/g)].map((m) => m[1]).filter((c) => c !== 'info' && c !== 'config')).to.deep.equal([]);
+    expect(sample(first, 'kgw_documents_parked', { controller: ORG[0], code: 'KANTA_APPLICATION_ERROR' })).to.equal(1);
+    expect(sample(second, 'kgw_documents_parked', { controller: ORG[0], code: 'KANTA_APPLICATION_ERROR' })).to.equal(1);
+    await cachedSources.close();
+  });
+
   it('counts HTTP requests by route pattern and status, never by raw URL', async () => {
     const app = express();
     app.use(httpMetrics(metrics));
