@@ -1,22 +1,30 @@
-# Multi-stage build: dependencies installed once, the runtime image runs as a non-root user.
-FROM node:20-slim AS deps
+# Multi-stage build: production dependencies installed once (npm ci --omit=dev), the runtime image runs
+# as the unprivileged node user. Node 24 is an LTS line in support (Node 20 reached its end of life in
+# April 2026). The sources run through tsx, a runtime dependency; there is no build step.
+FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20-slim AS runtime
-ENV NODE_ENV=production
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production \
+    KGW_CONFIG=/etc/kanta-gateway/gateway.yaml
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
-COPY gateway ./gateway
-COPY adapters ./adapters
-COPY queues ./queues
-COPY certs ./certs
+COPY domain ./domain
 COPY config ./config
+COPY certs ./certs
+COPY queues ./queues
+COPY adapters ./adapters
+COPY gateway ./gateway
+COPY deploy/healthcheck.ts ./deploy/healthcheck.ts
 USER node
-EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.KGW_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The sample configuration (deploy/init.sh) listens with TLS on 8443; the health check reads the
+# configuration in $KGW_CONFIG (with the KGW_* overrides, as serve does) and probes /healthz on that
+# port and scheme, so it follows any other listen configuration too.
+EXPOSE 8443
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "--import", "tsx", "deploy/healthcheck.ts"]
 ENTRYPOINT ["node", "bin/kanta-gateway.js"]
 CMD ["serve", "--config", "/etc/kanta-gateway/gateway.yaml"]

@@ -243,6 +243,12 @@ export const QueuesSchema = z.strictObject({
    * dropped a reply mid-intake, or by a crashed process) and puts them back on their way.
    */
   sweepIntervalMs: z.number().int().min(1_000).default(60_000),
+  /**
+   * The "without delay" limit of Act 703/2023 §21 as this deployment reads it: a document not yet
+   * archived this many seconds after acceptance raises the backlog alert (kgw_backlog_age_limit_seconds).
+   * Well below retry.retryBudgetHours, after which the document is parked.
+   */
+  backlogAgeLimitSeconds: z.number().int().min(60).default(3_600),
   /** Intake admission waiters per unit of tenant weight. */
   intakeConcurrencyPerWeight: z.number().int().min(1).max(64).default(16),
   circuitBreaker: z

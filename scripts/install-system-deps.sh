@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the gateway's demo and tests need when they are missing:
-# redis-server (real Redis everywhere, never a mock), xmlsec1 (independent signature checks) and
-# xmllint from libxml2-utils (CDA schema validation; the tests fall back to xmllint-wasm without it).
+# redis-server (real Redis everywhere, never a mock), xmlsec1 (independent signature checks),
+# xmllint from libxml2-utils (CDA schema validation at intake and in the tests) and promtool from the
+# prometheus package (the alert rules' checks and unit tests, the metrics lint).
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
