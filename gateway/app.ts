@@ -11,9 +11,13 @@ import { buildOpenApiDocument } from './api/openapi.ts';
 import { healthRouter, type HealthDeps } from './routes/health.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { openApiRouter } from './routes/openapi.ts';
+import { httpMetrics } from './http-metrics.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 export interface AppParts {
   logger: Logger;
+  /** HTTP request metrics by route pattern and status. */
+  httpMetrics?: Pick<GatewayMetrics, 'httpRequests' | 'httpDuration'>;
   health: HealthDeps;
   credentials: () => CredentialIndex;
   metricsRegistry?: Registry;
@@ -25,6 +29,7 @@ export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  if (parts.httpMetrics) app.use(httpMetrics(parts.httpMetrics));
   app.use((req, res, next) => {
     res.setHeader('x-request-id', req.header('x-request-id')?.slice(0, 100) || randomUUID());
     next();

@@ -35,8 +35,8 @@ export function documentEventHandlers(deps: DocumentEventDeps): PipelineEvents {
       logger.error('retry budget exhausted: document parked', { tenant: r.tenant, documentId: r.documentId, controller: r.controller });
     },
     onSend: (ap, r) => metrics.sendDuration.observe({ access_point: ap, outcome: r.action }, r.durationMs / 1000),
+    // The circuit-state gauge is read at scrape time (gateway/metrics-sources.ts); this is the log line.
     onCircuit: (ap, state) => {
-      metrics.circuitState.set({ access_point: ap }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
       logger.warn('circuit breaker', { accessPoint: ap, state });
     },
     onError: (where, err) => logger.error('queue error', { where, error: (err as Error).message }),

@@ -8,6 +8,7 @@ import { SignerPool } from '../certs/signer-pool.ts';
 import { verifyDocumentSignatures } from '../certs/verify.ts';
 import { ConfigHolder, type ReloadResult } from '../config/config-holder.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import type { DocumentSender, DocumentSigner } from '../domain/ports.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
@@ -24,7 +25,8 @@ import { RedisDocumentOidMinter } from './intake/document-oid-minter.ts';
 import { intakeFormats } from './intake/formats.ts';
 import type { SignatureVerifier } from './intake/incoming-signatures.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics, type GatewayMetrics } from './metrics.ts';
+import { createMetrics, timedSigner, type GatewayMetrics } from './metrics.ts';
+import { RedisMetricsSources } from './metrics-sources.ts';
 import { RegistryRightStore } from './registry-rights/right-store.ts';
 import { RoutingJournal } from './registry-rights/routing-journal.ts';
 import { auditRouter } from './routes/audit.ts';
@@ -99,7 +101,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       pool = await SignerPool.start({ identities: cfg().signingIdentities, threads: cfg().signer.threads, selfCheck: cfg().signer.selfCheck, env });
       toClose.push(() => pool!.close());
     }
-    const signer: DocumentSigner = opts.signer ?? pool!;
+    const signer: DocumentSigner = timedSigner(opts.signer ?? pool!, metrics);
     let senders: AccessPointSenders | undefined;
     if (!opts.sender) {
       senders = new AccessPointSenders({ env, limiterFor: (ap) => (ap.maxRequestsPerSecond ? new TokenBucket(ap.maxRequestsPerSecond) : undefined) });
@@ -143,6 +145,21 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
     toClose.push(() => pipeline.close());
 
+    // Gauges computed at scrape time from Redis (cached briefly), and zero series for every known label.
+    const metricsSources = new RedisMetricsSources({
+      redis: fast,
+      connection: fast,
+      prefix,
+      tenants: () => cfg().tenants.map((t) => ({ id: t.id, paused: t.paused })),
+      knownLanes: () => pipeline.knownLanes(),
+      circuits: () => cfg().kanta.accessPoints.map((a) => ({ accessPoint: a.id, state: pipeline.circuitState(a.id) })),
+      backlogAgeLimitSeconds: () => cfg().queues.backlogAgeLimitSeconds,
+    });
+    metrics.attachSources(metricsSources);
+    toClose.push(() => metricsSources.close());
+    const seedMetrics = (c: Config) => metrics.seed({ tenants: c.tenants.map((t) => t.id), accessPoints: c.kanta.accessPoints.map((a) => a.id), controllers: [...new Set(pipeline.knownLanes().map((l) => l.controller))] });
+    seedMetrics(cfg());
+
     // Applies a new configuration everywhere; throwing here makes ConfigHolder keep the old one.
     holder.onChange((loaded) => {
       if (loaded.version === snapshot.version) return;
@@ -151,6 +168,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       senders?.rebuild(loaded.config);
       snapshot = next;
       void pool?.reload(loaded.config.signingIdentities).catch((err) => logger.error('signer pool reload failed', { error: (err as Error).message }));
+      seedMetrics(loaded.config);
       void pipeline.syncWorkers().catch((err) => logger.error('worker sync failed', { error: (err as Error).message }));
       logger.info('configuration applied', { version: loaded.version });
     });
@@ -162,6 +180,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const app = createApp({
       logger,
       metricsRegistry: metrics.registry,
+      httpMetrics: metrics,
       credentials: () => snapshot.credentials,
       health: {
         configLoaded: () => (holder.ready ? { version: holder.current.version } : undefined),

@@ -92,7 +92,8 @@ export function buildCda({ submission: s, ids, names, software }: CdaBuildInput)
     documentCode,
     empty('effectiveTime', [['value', hl7TimeOf(s.effectiveTime)]]),
     coded('confidentialityCode', { code: '6', displayName: 'Sosiaalihuollon salassapidettävä' }, CODE_SYSTEMS.confidentiality),
-    empty('languageCode', [['code', s.language ?? 'FI']]),
+    // Lower case as in the public Kanta samples (asia_S.xml: <languageCode code="fi"/>).
+    empty('languageCode', [['code', s.language ?? 'fi']]),
     empty('setId', [['root', ids.setId]]),
     empty('versionNumber', [['value', String(ids.versionNumber)]]),
     `<recordTarget><patientRole>${empty('id', [['root', HETU_ROOT], ['extension', client.hetu]])}${patient}</patientRole></recordTarget>`,

@@ -98,7 +98,7 @@ export function makeSampleCda(o: SampleDocumentOptions): string {
 <id root="${o.documentId}"/>
 ${code}
 <effectiveTime value="${ts}"/>
-<confidentialityCode code="6" codeSystem="1.2.246.777.5.99902.2006" displayName="Sosiaalihuollon salassapidettävä"/>
+<confidentialityCode code="6" codeSystem="1.2.246.777.5.99902.2006" codeSystemName="KanTa-palvelut - Asiakirjan luottamuksellisuus" displayName="Sosiaalihuollon salassapidettävä"/>
 <languageCode code="fi"/>
 <setId root="${setId}"/>
 <versionNumber value="${version}"/>
@@ -117,7 +117,7 @@ ${related}${consent}<componentOf><encompassingEncounter>${caseId}<effectiveTime 
 <hl7fi:recordStatus code="3" codeSystem="1.2.246.537.5.40154.2008" displayName="Arkistointivalmis"/>
 <hl7fi:registryType code="1" codeSystem="1.2.246.537.6.1264.201701"/>
 <hl7fi:outsourcingServiceCustomer root="${organizer}"/>
-<hl7fi:outsourcingServiceCustomerName>Palvelunjärjestäjä</hl7fi:outsourcingServiceCustomerName>
+<hl7fi:outsourcingServiceCustomerName>${esc(o.organizer === undefined || o.organizer === o.custodian ? (o.custodianName ?? 'Palvelunjärjestäjä') : 'Palvelunjärjestäjä')}</hl7fi:outsourcingServiceCustomerName>
 <hl7fi:totalRetentionPeriodClass code="1" codeSystem="1.2.246.537.6.1258.201601"/>
 ${relationship}
 ${collection}

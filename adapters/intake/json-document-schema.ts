@@ -80,7 +80,7 @@ const SubmissionObject = z
     retentionClass: Coded.optional().meta({ description: 'Kokonaissäilytysaika (1.2.246.537.6.1258.201601); default 1 Säilytetään pysyvästi.' }),
     registryType: Coded.optional().meta({ description: 'Rekisteritunnus (1.2.246.537.6.1264.201701); default 1 Sosiaalihuollon asiakasrekisteri.' }),
     contentSpecificationId: z.string().regex(/^[0-9]+(\.[0-9]+)+$/, 'must be a dotted identifier').optional().meta({ description: 'Sisältömääritys followed (contentSpecificationId).' }),
-    language: z.string().regex(/^[A-Za-z]{2}(-[A-Za-z]{2})?$/, 'must be a language code such as FI or sv').optional().meta({ description: 'languageCode; default FI.' }),
+    language: z.string().regex(/^[A-Za-z]{2}(-[A-Za-z]{2})?$/, 'must be a language code such as FI or sv').optional().meta({ description: 'languageCode; default fi.' }),
     version: z
       .strictObject({
         setId: Oid,

@@ -7,6 +7,11 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.ts';
 import type { Receipt } from '../routes/receipt.ts';
 import { routingDecisionSchema, isoDateTime, type Assert, type Mirrors } from './common-schemas.ts';
 import { defineRoute } from './route-spec.ts';
+import { CDA_XML_MEDIA_TYPE } from '../../adapters/intake/cda-xml.ts';
+import { JSON_DOCUMENT_MEDIA_TYPE } from '../../adapters/intake/json-document.ts';
+import { JsonDocumentSubmissionSchema } from '../../adapters/intake/json-document-schema.ts';
+
+const INTAKE_MEDIA_TYPES = [CDA_XML_MEDIA_TYPE, JSON_DOCUMENT_MEDIA_TYPE];
 
 const TAGS = ['documents'] as const;
 
@@ -32,7 +37,6 @@ export const receiptSchema = z
   .meta({ id: 'Receipt', description: 'What the gateway accepted and where the document goes.' });
 export type _ReceiptMirrors = Assert<Mirrors<z.output<typeof receiptSchema>, Receipt>>;
 
-const XML_CONTENT_TYPE = /^(application|text)\/(xml|[a-z0-9.+-]*\+xml)\s*(;|$)/i;
 
 /** Codes of one catalogue area, e.g. every ROUTE_* code. */
 function codesOfArea(prefix: string): ErrorCode[] {
@@ -40,9 +44,9 @@ function codesOfArea(prefix: string): ErrorCode[] {
 }
 
 /**
- * Written here for the OpenAPI document; gateway/routes/intake.ts does its own checks for now. The
- * header schemas give the codes intake answers today (415 for a non-XML type, INTAKE_UNKNOWN_OPERATION
- * for an unknown operation), so attaching validateRequest(intakeSpec) keeps every answer as it is.
+ * POST /v1/documents in its intake formats (gateway/intake/formats.ts): a bare CDA (XML) or a JSON
+ * submission from which the gateway builds the CDA. The route validates the headers against this spec
+ * before the body is read (a repeated Kanta-Operation is refused even earlier, REQUEST_HEADER_INVALID).
  */
 export const intakeSpec = defineRoute({
   operationId: 'submitDocument',
@@ -58,19 +62,21 @@ export const intakeSpec = defineRoute({
     headers: z.object({
       'Content-Type': z
         .string()
-        .regex(XML_CONTENT_TYPE, 'must be application/xml, text/xml or a +xml type')
-        .meta({ description: 'application/xml, text/xml or a +xml type.', 'x-error-code': 'INTAKE_UNSUPPORTED_MEDIA_TYPE' }),
+        .refine((v) => INTAKE_MEDIA_TYPES.some((t) => t.test(v)), 'must be application/xml, text/xml, a +xml type or application/json')
+        .meta({ description: 'application/xml, text/xml or a +xml type (a CDA document), or application/json (a JSON submission); UTF-8 only.', 'x-error-code': 'INTAKE_UNSUPPORTED_MEDIA_TYPE' }),
       'Kanta-Operation': z
         .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v), z.enum(DOCUMENT_OPERATIONS).optional())
         .meta({
-          description: 'archive (a new document, versionNumber 1), version (replaces its RPLC parent) or void (nullifies it); case-insensitive. Absent: archive for versionNumber 1, else version.',
+          description: 'archive (a new document, versionNumber 1), version (replaces its RPLC parent) or void (nullifies it); case-insensitive, given once (a repeated header is REQUEST_HEADER_INVALID). Absent: archive for versionNumber 1, else version.',
           'x-error-code': 'INTAKE_UNKNOWN_OPERATION',
         }),
+      'Kanta-Actor-Id': z.string().optional().meta({ description: 'The acting person (authorOrPerformer in the Kanta frame) as root^extension; with Kanta-Actor-Family, -Given, -Unit, -Unit-Name (percent-encoded UTF-8).' }),
     }),
     body: {
-      mediaTypes: ['application/xml', 'text/xml'],
+      mediaTypes: ['application/xml', 'text/xml', 'application/json'],
       schema: z.string().meta({ description: 'An HL7 CDA R2 ClinicalDocument (urn:hl7-org:v3), UTF-8, no DOCTYPE; at most gateway.bodyLimitBytes.' }),
-      description: 'The CDA document as XML.',
+      schemaByMediaType: { 'application/json': JsonDocumentSubmissionSchema },
+      description: 'The CDA document as XML, or a JSON submission the gateway builds the CDA from (docs/json-intake.md).',
       required: true,
       parse: 'raw',
     },
@@ -83,7 +89,7 @@ export const intakeSpec = defineRoute({
     },
     200: { description: 'The same bytes were already submitted: the existing receipt.', content: { 'application/json': receiptSchema } },
   },
-  errors: [...codesOfArea('INTAKE_'), ...codesOfArea('ROUTE_'), ...codesOfArea('RIGHT_'), 'QUEUE_UNAVAILABLE', 'AUDIT_APPEND_CONTENDED'],
+  errors: [...codesOfArea('INTAKE_'), ...codesOfArea('ROUTE_'), ...codesOfArea('RIGHT_'), 'REQUEST_TIMEOUT', 'REQUEST_HEADER_INVALID', 'QUEUE_UNAVAILABLE', 'AUDIT_APPEND_CONTENDED'],
 });
 
 const historyEventSchema = z.object({

@@ -105,7 +105,7 @@ function operationOf(spec: RouteSpec): ZodOpenApiOperationObject {
           requestBody: {
             description: r.body.description,
             required: r.body.required,
-            content: Object.fromEntries(r.body.mediaTypes.map((type) => [type, { schema: r.body!.schema }])),
+            content: Object.fromEntries(r.body.mediaTypes.map((type) => [type, { schema: r.body!.schemaByMediaType?.[type] ?? r.body!.schema }])),
           },
         }
       : {}),

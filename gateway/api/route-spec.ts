@@ -17,6 +17,8 @@ export interface BodySpec {
   /** Media types the route accepts, documented in this order. */
   mediaTypes: readonly string[];
   schema: z.ZodType;
+  /** A different schema for some media types (e.g. the JSON form of a route that also takes XML). */
+  schemaByMediaType?: Readonly<Record<string, z.ZodType>>;
   description: string;
   required: boolean;
   /**
@@ -101,6 +103,9 @@ export function errorCodesOf(spec: RouteSpec): ErrorCode[] {
     codes.add('INTAKE_BODY_TOO_LARGE');
     codes.add('INTAKE_UNSUPPORTED_MEDIA_TYPE');
   }
+  // Answered by the HTTP server itself for any request (gateway/http-server.ts): headers too large,
+  // not HTTP/1.1, headers or body too slow.
+  for (const c of ['REQUEST_HEADERS_TOO_LARGE', 'REQUEST_MALFORMED', 'REQUEST_TIMEOUT'] as const) codes.add(c);
   codes.add('INTERNAL');
   return [...codes].sort((a, b) => ERROR_CATALOGUE[a].status - ERROR_CATALOGUE[b].status || a.localeCompare(b));
 }

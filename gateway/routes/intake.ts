@@ -10,6 +10,8 @@ import { tenantOf } from '../caller.ts';
 import { formatFor, INTAKE_FORMATS, type IntakeFormat } from '../intake/formats.ts';
 import { runIntake, type IntakeDeps } from '../intake/run-intake.ts';
 import { receiptOf } from './receipt.ts';
+import { intakeSpec } from '../api/documents-api.ts';
+import { mountRoute } from '../api/mount-route.ts';
 
 export interface IntakeRouteDeps extends IntakeDeps {
   bodyLimitBytes: () => number;
@@ -79,7 +81,17 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
     express.raw({ type: () => true, limit })(req, res, finish);
   };
 
-  router.post('/v1/documents', chooseFormat, rawBody, async (req, res) => {
+  // A repeated Kanta-Operation (Node joins repeats with commas) is refused before the spec reads it as an
+  // unknown operation; then the headers are checked against the route's spec, all before the body is read.
+  router.use('/v1/documents', (req, _res, next) => {
+    try {
+      if (req.method === 'POST' && req.path === '/') operationHeader(req);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+  mountRoute(router, intakeSpec, async (_input, req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const requestedOperation = res.locals.requestedOperation as string | undefined;
     const result = await runIntake(tenantOf(res), { format: res.locals.intakeFormat as IntakeFormat, body, actingPerson: () => parseActingPersonHeaders(req.headers), ...(requestedOperation !== undefined ? { requestedOperation } : {}) }, deps);
@@ -88,6 +100,6 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
       return;
     }
     res.status(202).location(`/v1/documents/${encodeURIComponent(result.record.documentId)}`).json(receiptOf(result.record));
-  });
+  }, { before: [chooseFormat, rawBody] });
   return router;
 }

@@ -44,7 +44,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
  * stages; its spec is in the description already. Remove it from here once intake mounts
  * validateRequest(intakeSpec).
  */
-const MOUNTED_WITHOUT_SPEC = new Set([routeKey(intakeSpec)]);
+// Every route is mounted with its spec; a route added some other way fails the walk below.
+const MOUNTED_WITHOUT_SPEC = new Set<string>();
 
 interface FoundRoute {
   key: string;
@@ -318,7 +319,8 @@ describe('API description (GET /openapi.json)', () => {
       const unknown = await send({ ...xml, 'kanta-operation': 'delete' });
       expect([unknown.status, unknown.body.error.code, unknown.body.error.message]).to.deep.equal([400, 'INTAKE_UNKNOWN_OPERATION', ERROR_CATALOGUE.INTAKE_UNKNOWN_OPERATION.message]);
       const read = bodiesRead;
-      const json = await send({ 'content-type': 'application/json', 'x-test-caller': 'tenant' });
+      // application/json is an intake format too (a JSON submission); plain text is not.
+      const json = await send({ 'content-type': 'text/plain', 'x-test-caller': 'tenant' });
       expect([json.status, json.body.error.code]).to.deep.equal([415, 'INTAKE_UNSUPPORTED_MEDIA_TYPE']);
       expect(bodiesRead, 'a refused request\'s body is not read').to.equal(read);
       expect(read).to.equal(3);
