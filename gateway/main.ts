@@ -224,6 +224,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       signer,
       sender,
       config: cfg,
+      // The send lanes come from the routing index, rebuilt once per configuration version (below).
+      lanes: () => index.lanes,
       runWorkers: opts.runWorkers !== false,
       events: {
         onFinished: (e) => {
