@@ -122,7 +122,7 @@ export function refOf(t: Transition): DocumentRef {
   return t.kind === 'accept' ? { tenant: t.record.tenant, documentId: t.record.documentId } : t.ref;
 }
 
-/** The status and code a transition writes, as known before it runs (rerun's status is decided in Redis). */
+/** The code a transition records on its stream event (for a rerun: the code it was parked with). */
 export function codeOf(t: Transition): string | undefined {
   switch (t.kind) {
     case 'retry':

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { errorCodeOf, GatewayError } from '../domain/errors.ts';
 import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent } from '../domain/document-record.ts';
-import { codeOf, LIFECYCLE, refOf, transitionRefused, type Transition } from '../domain/lifecycle.ts';
+import { codeOf, isOpen, LIFECYCLE, refOf, transitionRefused, type Transition } from '../domain/lifecycle.ts';
 import { defineLuaCommands, runLuaCommand } from './lifecycle-commands.ts';
 import { RedisKeys } from './redis-keys.ts';
 
@@ -33,6 +33,7 @@ function decode(hash: Record<string, string>): DocumentRecord {
   return out as unknown as DocumentRecord;
 }
 
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 const pack = (bytes: Buffer): Buffer => deflateRawSync(bytes, { level: 1 });
 const unpack = (stored: Buffer | null): Buffer | undefined => (stored ? inflateRawSync(stored) : undefined);
 
@@ -153,7 +154,7 @@ export class DocumentStore {
         this.redis,
         'accept',
         [k.doc(tenant, documentId), k.hist(tenant, documentId), k.open, k.events(tenant), k.payload(tenant, documentId), k.sub(r.submissionId), k.docidx(documentId)],
-        [tenant, pack(Buffer.from(t.payload)), JSON.stringify({ at, status: 'accepted' } satisfies HistoryEvent), this.maxLen, at, documentId, r.submissionId, ...encode(r)],
+        [tenant, pack(asBuffer(t.payload)), JSON.stringify({ at, status: 'accepted' } satisfies HistoryEvent), this.maxLen, at, documentId, r.submissionId, ...encode(r)],
       )) as ApplyReply;
       if (reply[0] === 'created') return { status: 'accepted', run: r.run };
       if (reply[0] === 'foreign') throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT', 'This document id belongs to another submitter');
@@ -162,7 +163,8 @@ export class DocumentStore {
     }
     const spec = LIFECYCLE[t.kind];
     const hist = t.kind === 'discard' ? [] : historyOf(t, at);
-    const fields = t.kind === 'discard' || t.kind === 'rerun' ? { code: '', text: '' } : fieldsOf(t);
+    // A rerun clears the code it was parked with (the history keeps it); its status is decided in Lua.
+    const fields: Partial<DocumentRecord> = t.kind === 'discard' ? {} : t.kind === 'rerun' ? { code: '', text: '' } : fieldsOf(t);
     const head = [spec.from.join(' '), k.openMember(tenant, documentId), this.maxLen, t.kind, at, codeOf(t) ?? ''];
     const base = [k.doc(tenant, documentId), k.hist(tenant, documentId), k.open, k.events(tenant)];
     let keys: string[];
@@ -171,7 +173,7 @@ export class DocumentStore {
       case 'sign':
       case 'sign-and-send':
         keys = [...base, k.signed(tenant, documentId), k.payload(tenant, documentId)];
-        extra = [pack(Buffer.from(t.signed)), ''];
+        extra = [pack(asBuffer(t.signed)), ''];
         break;
       case 'archive':
         keys = [...base, k.signed(tenant, documentId), k.payload(tenant, documentId), k.docidx(documentId), k.sub(t.submissionId)];
@@ -195,7 +197,7 @@ export class DocumentStore {
       ...extra,
       hist.length,
       ...hist.map((h) => JSON.stringify(h)),
-      ...(t.kind === 'discard' ? [] : encode({ ...fields, updatedAt: at })),
+      ...(t.kind === 'discard' ? [] : encode({ ...fields, updatedAt: at })), // discard deletes the record
     ])) as ApplyReply;
     if (reply[0] === 'refused') throw transitionRefused(t.kind, ref, (reply[1] || undefined) as DocumentStatus | undefined);
     if (reply[0] !== 'ok') throw new GatewayError('INTERNAL', `unexpected reply of the ${t.kind} script`);
@@ -283,7 +285,7 @@ export class DocumentStore {
       for (const member of members) {
         const [tenant, documentId] = member.split('\n') as [string, string];
         const rec = await this.get(tenant, documentId);
-        if (rec && !TERMINAL_STATUSES.has(rec.status)) yield rec;
+        if (rec && isOpen(rec.status)) yield rec;
         else await this.redis.srem(this.keys.open, member);
       }
     }
@@ -308,7 +310,8 @@ export class DocumentStore {
   async memoryUsage(tenant: string, documentId: string): Promise<number> {
     let total = 0;
     for (const key of [this.keys.doc(tenant, documentId), this.keys.payload(tenant, documentId), this.keys.signed(tenant, documentId), this.keys.hist(tenant, documentId)]) {
-      const n = (await this.redis.call('MEMORY', 'USAGE', key)) as number | null;
+      // SAMPLES 0: every field counted; the default estimate from 5 fields swings with which are sampled.
+      const n = (await this.redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) as number | null;
       total += n ?? 0;
     }
     return total;
