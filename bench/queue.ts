@@ -14,6 +14,7 @@ import type { Config, ConfigInput } from '../config/schema.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { startLocalRedis } from '../queues/local-redis-server.ts';
 import { Pipeline } from '../queues/pipeline.ts';
+import { buildRoutingIndex } from '../gateway/routing/index-build.ts';
 import type { DocumentSender, DocumentSigner } from '../queues/ports.ts';
 
 const N = Number(process.env.BENCH_DOCS ?? 5000);
@@ -74,12 +75,20 @@ async function store(st: DocumentStore, d: { tenant: number; id: string; xml: Bu
   return r.record;
 }
 
+/** The lanes the routing index derives from the configuration, computed once like gateway/main.ts does. */
+const laneCache = new WeakMap<Config, ReturnType<typeof buildRoutingIndex>['lanes']>();
+function lanesOf(config: Config): ReturnType<typeof buildRoutingIndex>['lanes'] {
+  let lanes = laneCache.get(config);
+  if (!lanes) laneCache.set(config, (lanes = buildRoutingIndex(config, 'bench').lanes));
+  return lanes;
+}
+
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
 }
 
 async function throughput(redis: Redis, st: DocumentStore, config: Config, all: Array<{ tenant: number; id: string; xml: Buffer }>): Promise<{ rate: number; intake: number; cpu: number }> {
-  const pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: st, signer, sender, config: () => config });
+  const pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: st, signer, sender, config: () => config, lanes: () => lanesOf(config) });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let next = 0;
@@ -112,7 +121,7 @@ async function startWorkerProcess(redisUrl: string): Promise<ChildProcess> {
 async function runWorker(url: string): Promise<void> {
   const cfg = validateConfig({ ...raw, redis: { ...raw.redis!, url } } as Record<string, unknown>, 'bench', '/');
   const redis = new Redis(url, { maxRetriesPerRequest: null });
-  const pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: new DocumentStore(redis, 'bench'), signer, sender, config: () => cfg.config });
+  const pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: new DocumentStore(redis, 'bench'), signer, sender, config: () => cfg.config, lanes: () => lanesOf(cfg.config) });
   process.stdout.write('worker ready\n');
   await once(process, 'SIGTERM');
   await pipeline.close(2_000);
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
   try {
     // 1. Memory per queued document: stored and enqueued, no workers running.
     const memDocs = docs(2000);
-    const producer = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: st, signer, sender, config: () => cfg.config, runWorkers: false });
+    const producer = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix: 'bench', store: st, signer, sender, config: () => cfg.config, lanes: () => lanesOf(cfg.config), runWorkers: false });
     const before = await usedMemory(redis);
     for (const d of memDocs) await producer.enqueue(await store(st, d));
     const after = await usedMemory(redis);

@@ -110,6 +110,8 @@ export const ERROR_CATALOGUE = {
   QUEUE_RETRY_BUDGET_EXHAUSTED: { status: 500, retryable: false, message: 'The document was not archived within its retry budget and is parked' },
   QUEUE_PAYLOAD_MISSING: { status: 500, retryable: false, message: 'The stored document bytes are missing' },
   QUEUE_REDIS_EVICTING: { status: 500, retryable: false, message: 'Redis maxmemory-policy evicts keys; refusing to run' },
+  // --- lifecycle (domain/lifecycle.ts, queues/document-store.ts apply)
+  QUEUE_TRANSITION_REFUSED: { status: 409, retryable: false, message: 'The document is not in a status that allows this step; nothing was written' },
 
   // --- usage log (käyttöloki)
   AUDIT_APPEND_CONTENDED: { status: 503, retryable: true, message: 'The usage log entry could not be chained: other gateway processes kept appending first' },

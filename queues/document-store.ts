@@ -1,24 +1,19 @@
-// Durable per-document state in Redis, outside BullMQ job data (jobs carry ids only):
-//   {p}:doc:{tenant}:{docId}     hash   the record and its state machine
-//   {p}:payload:{tenant}:{docId} string the bytes as accepted (deleted once signed bytes exist)
-//   {p}:signed:{tenant}:{docId}  string the signed bytes; every (re)send uses exactly these bytes, so a
-//                                       resend after a crash is byte-identical and Kanta's idempotency holds
-//   {p}:hist:{tenant}:{docId}    list   state changes, never overwritten
-//   {p}:sub:{submissionId}       string tenant + doc id
-//   {p}:docidx:{docId}           string owning tenant (one document id belongs to one tenant)
-//   {p}:open                     set    "tenant\ndocId" of every document not in a terminal state; the
-//                                       startup sweep walks this set instead of every record
-// Intake is one Lua script: either everything is stored or nothing is. Document bytes are stored
+// Durable per-document state in Redis, outside BullMQ job data (jobs carry ids only); the key names
+// are in queues/redis-keys.ts. A document's state changes only through apply(transition): one Lua
+// script per transition kind (queues/commands/), guarded by the lifecycle table (domain/lifecycle.ts),
+// writing record, history and the tenant's lifecycle event stream together. Document bytes are stored
 // deflated (level 1: ~40 µs for 4 KB) and inflated to exactly the same bytes on read: Redis memory is
 // the cost of a backlog, and CDA XML with Base64 bodies shrinks by a third or more.
 import type { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { GatewayError } from '../domain/errors.ts';
-import type { SignatureReceipt } from '../domain/signature-receipt.ts';
+import { errorCodeOf, GatewayError } from '../domain/errors.ts';
 import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent } from '../domain/document-record.ts';
+import { codeOf, isOpen, LIFECYCLE, refOf, transitionRefused, type Transition } from '../domain/lifecycle.ts';
+import { defineLuaCommands, runLuaCommand } from './lifecycle-commands.ts';
+import { RedisKeys } from './redis-keys.ts';
 
-export { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent };
+export { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent, type Transition };
 
 const JSON_FIELDS = new Set(['decision', 'header', 'dependsOn', 'signature', 'ack']);
 const NUMBER_FIELDS = new Set(['versionNumber', 'size', 'attempts', 'run']);
@@ -38,6 +33,7 @@ function decode(hash: Record<string, string>): DocumentRecord {
   return out as unknown as DocumentRecord;
 }
 
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 const pack = (bytes: Buffer): Buffer => deflateRawSync(bytes, { level: 1 });
 const unpack = (stored: Buffer | null): Buffer | undefined => (stored ? inflateRawSync(stored) : undefined);
 
@@ -52,86 +48,163 @@ export function sha256Hex(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-// KEYS: doc, payload, hist, sub, docidx, open   ARGV: tenant, payloadBytes, histJson, ...recordFields
-const CREATE_SCRIPT = `
-local owner = redis.call('GET', KEYS[5])
-if owner and owner ~= ARGV[1] then return {'foreign'} end
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {'exists'}
-end
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('RPUSH', KEYS[3], ARGV[3])
-redis.call('SET', KEYS[4], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
-redis.call('SET', KEYS[5], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1] .. '\\n' .. redis.call('HGET', KEYS[1], 'documentId'))
-return {'created'}
-`;
-
-// One round trip each for the two hot-path transitions of a send lane.
-// KEYS: signed, payload, doc, hist   ARGV: signedBytes, ...histEvents, '--', ...recordFields
-const SAVE_SIGNED_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
-local i = 2
-while ARGV[i] ~= '--' do redis.call('RPUSH', KEYS[4], ARGV[i]); i = i + 1 end
-local fields = {}
-for j = i + 1, #ARGV do fields[#fields + 1] = ARGV[j] end
-redis.call('HSET', KEYS[3], unpack(fields))
-return 1
-`;
-
-// KEYS: doc, hist, open, signed, payload, docidx, sub   ARGV: histEvent, openMember, payloadTtl, recordTtl, ...recordFields
-const MARK_ARCHIVED_SCRIPT = `
-local fields = {}
-for j = 5, #ARGV do fields[#fields + 1] = ARGV[j] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('SREM', KEYS[3], ARGV[2])
-redis.call('EXPIRE', KEYS[4], ARGV[3])
-redis.call('EXPIRE', KEYS[5], ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('EXPIRE', KEYS[6], ARGV[4])
-redis.call('EXPIRE', KEYS[7], ARGV[4])
-return 1
-`;
-
-interface StoreScripts {
-  kgwCreateDocument(...args: unknown[]): Promise<unknown[]>;
-  kgwSaveSigned(...args: unknown[]): Promise<unknown>;
-  kgwMarkArchived(...args: unknown[]): Promise<unknown>;
+/** Options of the store. */
+export interface DocumentStoreOptions {
+  /**
+   * Approximate length each tenant's lifecycle event stream is trimmed to (XADD MAXLEN ~). A reader
+   * further behind than this loses the oldest events; the record and its history stay the truth.
+   * @defaultValue 100000
+   */
+  eventStreamMaxLen?: number;
 }
+
+export const DEFAULT_EVENT_STREAM_MAXLEN = 100_000;
 
 export type CreateResult = { created: true; record: DocumentRecord } | { created: false; existing: DocumentRecord };
 
-export class DocumentStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {
-    if (!(redis as unknown as { kgwCreateDocument?: unknown }).kgwCreateDocument) {
-      redis.defineCommand('kgwCreateDocument', { numberOfKeys: 6, lua: CREATE_SCRIPT });
-      redis.defineCommand('kgwSaveSigned', { numberOfKeys: 4, lua: SAVE_SIGNED_SCRIPT });
-      redis.defineCommand('kgwMarkArchived', { numberOfKeys: 7, lua: MARK_ARCHIVED_SCRIPT });
+/** What a transition left behind: the status and run it wrote ('discarded': the record is gone). */
+export interface Applied {
+  status: DocumentStatus | 'discarded';
+  run: number;
+}
+
+type ApplyReply = ['ok', string, string] | ['refused', string] | ['created'] | ['exists'] | ['foreign'];
+
+/** Record fields a transition sets besides its status. */
+function fieldsOf(t: Exclude<Transition, { kind: 'accept' | 'discard' | 'rerun' }>): Partial<DocumentRecord> {
+  switch (t.kind) {
+    case 'sign':
+      return { status: 'signed', signature: t.signature };
+    case 'sign-and-send':
+      return { status: 'sending', signature: t.signature, attempts: t.attempt };
+    case 'send':
+      return { status: 'sending', attempts: t.attempt };
+    case 'retry':
+    case 'await-controller':
+      return { status: 'signed', ack: t.ack, lastMessageId: t.ack.messageId };
+    case 'archive':
+      return { status: 'archived', ack: t.ack, lastMessageId: t.ack.messageId };
+    case 'park-payload-missing':
+      return { status: 'parked', code: 'QUEUE_PAYLOAD_MISSING' };
+    case 'park-sign-failed':
+    case 'park-send-failed':
+      return { status: 'parked', code: t.code, ...(t.text ? { text: t.text } : {}) };
+    case 'park-retry-exhausted':
+      return { status: 'parked', code: 'QUEUE_RETRY_BUDGET_EXHAUSTED', ...(t.text ? { text: t.text } : {}), ack: t.ack, lastMessageId: t.ack.messageId };
+    case 'park':
+      return { status: 'parked', code: t.code, ...(t.text ? { text: t.text } : {}), ack: t.ack, lastMessageId: t.ack.messageId };
+    case 'reject':
+      return { status: 'rejected', code: t.code, ...(t.text ? { text: t.text } : {}), ack: t.ack, lastMessageId: t.ack.messageId };
+  }
+}
+
+/** History entries a transition appends (LIFECYCLE[kind].history, with their details). */
+function historyOf(t: Exclude<Transition, { kind: 'accept' | 'discard' }>, at: string): HistoryEvent[] {
+  switch (t.kind) {
+    case 'sign':
+      return [{ at, status: 'signed' }];
+    case 'sign-and-send':
+      return [{ at, status: 'signed' }, { at, status: 'sending', attempt: t.attempt }];
+    case 'send':
+      return [{ at, status: 'sending', attempt: t.attempt }];
+    case 'retry':
+      return [{ at, status: 'retry', code: t.code, attempt: t.attempt, messageId: t.ack.messageId }];
+    case 'await-controller':
+      return [{ at, status: 'waiting', code: t.code, text: 'controller parked; resumes when an operator resumes the lane' }];
+    case 'archive':
+      return [{ at, status: 'archived' }];
+    case 'rerun':
+      return [{ at, status: 'rerun', run: t.run, by: t.by, ...(t.previousCode ? { code: t.previousCode } : {}) }];
+    default: {
+      const f = fieldsOf(t);
+      return [{ at, status: f.status!, ...(f.code ? { code: f.code } : {}), ...(f.text ? { text: f.text } : {}) }];
     }
   }
+}
 
-  private get scripts(): StoreScripts {
-    return this.redis as unknown as StoreScripts;
+export class DocumentStore {
+  private readonly keys: RedisKeys;
+  private readonly maxLen: number;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    opts: DocumentStoreOptions = {},
+  ) {
+    this.keys = new RedisKeys(prefix);
+    this.maxLen = opts.eventStreamMaxLen ?? DEFAULT_EVENT_STREAM_MAXLEN;
+    if (!Number.isInteger(this.maxLen) || this.maxLen < 1) throw new TypeError('eventStreamMaxLen must be a positive integer');
+    defineLuaCommands(redis);
   }
 
-  private get openKey(): string {
-    return `${this.prefix}:open`;
+  /**
+   * The one way a document's state changes: runs the transition's Lua script (queues/commands/), which
+   * checks the guard of domain/lifecycle.ts against the stored status and writes record, history and
+   * the tenant's lifecycle event together, or nothing (QUEUE_TRANSITION_REFUSED).
+   */
+  async apply(t: Transition, now = new Date()): Promise<Applied> {
+    const at = now.toISOString();
+    const ref = refOf(t);
+    const k = this.keys;
+    const { tenant, documentId } = ref;
+    let reply: ApplyReply;
+    if (t.kind === 'accept') {
+      const r = t.record;
+      reply = (await runLuaCommand(
+        this.redis,
+        'accept',
+        [k.doc(tenant, documentId), k.hist(tenant, documentId), k.open, k.events(tenant), k.payload(tenant, documentId), k.sub(r.submissionId), k.docidx(documentId)],
+        [tenant, pack(asBuffer(t.payload)), JSON.stringify({ at, status: 'accepted' } satisfies HistoryEvent), this.maxLen, at, documentId, r.submissionId, ...encode(r)],
+      )) as ApplyReply;
+      if (reply[0] === 'created') return { status: 'accepted', run: r.run };
+      if (reply[0] === 'foreign') throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT', 'This document id belongs to another submitter');
+      const existing = await this.get(tenant, documentId);
+      throw transitionRefused('accept', ref, existing?.status);
+    }
+    const spec = LIFECYCLE[t.kind];
+    const hist = t.kind === 'discard' ? [] : historyOf(t, at);
+    // A rerun clears the code it was parked with (the history keeps it); its status is decided in Lua.
+    const fields: Partial<DocumentRecord> = t.kind === 'discard' ? {} : t.kind === 'rerun' ? { code: '', text: '' } : fieldsOf(t);
+    const head = [spec.from.join(' '), k.openMember(tenant, documentId), this.maxLen, t.kind, at, codeOf(t) ?? ''];
+    const base = [k.doc(tenant, documentId), k.hist(tenant, documentId), k.open, k.events(tenant)];
+    let keys: string[];
+    let extra: [string | number | Buffer, string | number];
+    switch (t.kind) {
+      case 'sign':
+      case 'sign-and-send':
+        keys = [...base, k.signed(tenant, documentId), k.payload(tenant, documentId)];
+        extra = [pack(asBuffer(t.signed)), ''];
+        break;
+      case 'archive':
+        keys = [...base, k.signed(tenant, documentId), k.payload(tenant, documentId), k.docidx(documentId), k.sub(t.submissionId)];
+        extra = [Math.max(1, t.retention.payloadSeconds), Math.max(1, t.retention.recordSeconds)];
+        break;
+      case 'rerun':
+        keys = [...base, k.signed(tenant, documentId)];
+        extra = [t.run, ''];
+        break;
+      case 'discard':
+        keys = [...base, k.payload(tenant, documentId), k.signed(tenant, documentId), k.sub(t.submissionId), k.docidx(documentId)];
+        extra = ['', ''];
+        break;
+      default:
+        keys = base;
+        extra = ['', ''];
+    }
+    reply = (await runLuaCommand(this.redis, t.kind, keys, [
+      ...head,
+      documentId,
+      ...extra,
+      hist.length,
+      ...hist.map((h) => JSON.stringify(h)),
+      ...(t.kind === 'discard' ? [] : encode({ ...fields, updatedAt: at })), // discard deletes the record
+    ])) as ApplyReply;
+    if (reply[0] === 'refused') throw transitionRefused(t.kind, ref, (reply[1] || undefined) as DocumentStatus | undefined);
+    if (reply[0] !== 'ok') throw new GatewayError('INTERNAL', `unexpected reply of the ${t.kind} script`);
+    return { status: reply[1] as Applied['status'], run: Number(reply[2]) };
   }
 
-  private key(kind: string, tenant: string, documentId: string): string {
-    return `${this.prefix}:${kind}:${tenant}:${documentId}`;
-  }
-
-  /** Atomically stores a new document, or reports the existing one with the same id. */
+  /** Atomically stores a new document (the 'accept' transition), or reports the existing one with the same id. */
   async create(input: Omit<DocumentRecord, 'submissionId' | 'status' | 'acceptedAt' | 'updatedAt' | 'attempts' | 'run' | 'contentSha256' | 'size'>, payload: Buffer, now = new Date()): Promise<CreateResult> {
     const record: DocumentRecord = {
       ...input,
@@ -144,90 +217,59 @@ export class DocumentStore {
       attempts: 0,
       run: 0,
     };
-    const hist: HistoryEvent = { at: record.acceptedAt, status: 'accepted' };
-    const { tenant, documentId } = record;
-    const res = (await this.scripts.kgwCreateDocument(
-      this.key('doc', tenant, documentId),
-      this.key('payload', tenant, documentId),
-      this.key('hist', tenant, documentId),
-      `${this.prefix}:sub:${record.submissionId}`,
-      `${this.prefix}:docidx:${documentId}`,
-      this.openKey,
-      tenant,
-      pack(payload),
-      JSON.stringify(hist),
-      ...encode(record),
-    )) as string[];
-    if (res[0] === 'created') return { created: true, record };
-    if (res[0] === 'foreign') throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT', 'This document id belongs to another submitter');
-    const existing = await this.get(tenant, documentId);
-    if (!existing) throw new GatewayError('INTERNAL', 'Document vanished during intake');
-    return { created: false, existing };
+    try {
+      await this.apply({ kind: 'accept', record, payload }, now);
+      return { created: true, record };
+    } catch (err) {
+      if (errorCodeOf(err) !== 'QUEUE_TRANSITION_REFUSED') throw err;
+      const existing = await this.get(record.tenant, record.documentId);
+      if (!existing) throw new GatewayError('INTERNAL', 'Document vanished during intake');
+      return { created: false, existing };
+    }
   }
 
-  /** Removes everything create() wrote; used when enqueueing fails right after create. */
-  async discard(record: DocumentRecord): Promise<void> {
-    const { tenant, documentId } = record;
-    await this.redis.del(
-      this.key('doc', tenant, documentId),
-      this.key('payload', tenant, documentId),
-      this.key('signed', tenant, documentId),
-      this.key('hist', tenant, documentId),
-      `${this.prefix}:sub:${record.submissionId}`,
-      `${this.prefix}:docidx:${documentId}`,
-    );
-    await this.redis.srem(this.openKey, `${tenant}\n${documentId}`);
+  /** Removes everything create() wrote (the 'discard' transition); used when enqueueing fails right after create. */
+  async discard(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'submissionId'>): Promise<void> {
+    await this.apply({ kind: 'discard', ref: { tenant: record.tenant, documentId: record.documentId }, submissionId: record.submissionId });
   }
 
   async get(tenant: string, documentId: string): Promise<DocumentRecord | undefined> {
-    const hash = await this.redis.hgetall(this.key('doc', tenant, documentId));
+    const hash = await this.redis.hgetall(this.keys.doc(tenant, documentId));
     return Object.keys(hash).length === 0 ? undefined : decode(hash);
   }
 
   /** Owner lookup across tenants, for dependency checks (an organizer may version a provider's document). */
   async findById(documentId: string): Promise<DocumentRecord | undefined> {
-    const tenant = await this.redis.get(`${this.prefix}:docidx:${documentId}`);
+    const tenant = await this.redis.get(this.keys.docidx(documentId));
     return tenant ? this.get(tenant, documentId) : undefined;
   }
 
   async bySubmission(submissionId: string): Promise<{ tenant: string; documentId: string } | undefined> {
-    const v = await this.redis.get(`${this.prefix}:sub:${submissionId}`);
+    const v = await this.redis.get(this.keys.sub(submissionId));
     if (!v) return undefined;
     const [tenant, documentId] = v.split('\n') as [string, string];
     return { tenant, documentId };
   }
 
   async history(tenant: string, documentId: string): Promise<HistoryEvent[]> {
-    return (await this.redis.lrange(this.key('hist', tenant, documentId), 0, -1)).map((s) => JSON.parse(s) as HistoryEvent);
-  }
-
-  /** Updates fields and appends a history event in one transaction. */
-  async update(tenant: string, documentId: string, fields: Partial<DocumentRecord>, event?: Omit<HistoryEvent, 'at'>, now = new Date()): Promise<void> {
-    const at = now.toISOString();
-    const multi = this.redis.multi().hset(this.key('doc', tenant, documentId), ...encode({ ...fields, updatedAt: at }));
-    if (event) multi.rpush(this.key('hist', tenant, documentId), JSON.stringify({ at, ...event }));
-    if (fields.status) {
-      if (TERMINAL_STATUSES.has(fields.status)) multi.srem(this.openKey, `${tenant}\n${documentId}`);
-      else multi.sadd(this.openKey, `${tenant}\n${documentId}`);
-    }
-    await multi.exec();
+    return (await this.redis.lrange(this.keys.hist(tenant, documentId), 0, -1)).map((s) => JSON.parse(s) as HistoryEvent);
   }
 
   async payload(tenant: string, documentId: string): Promise<Buffer | undefined> {
-    return unpack(await this.redis.getBuffer(this.key('payload', tenant, documentId)));
+    return unpack(await this.redis.getBuffer(this.keys.payload(tenant, documentId)));
   }
 
   async signed(tenant: string, documentId: string): Promise<Buffer | undefined> {
-    return unpack(await this.redis.getBuffer(this.key('signed', tenant, documentId)));
+    return unpack(await this.redis.getBuffer(this.keys.signed(tenant, documentId)));
   }
 
   /** The record with its bytes, in one round trip (the send lane's hot path). */
   async loadForSend(tenant: string, documentId: string): Promise<SendState | undefined> {
     const res = await this.redis
       .pipeline()
-      .hgetall(this.key('doc', tenant, documentId))
-      .getBuffer(this.key('signed', tenant, documentId))
-      .getBuffer(this.key('payload', tenant, documentId))
+      .hgetall(this.keys.doc(tenant, documentId))
+      .getBuffer(this.keys.signed(tenant, documentId))
+      .getBuffer(this.keys.payload(tenant, documentId))
       .exec();
     if (!res) return undefined;
     for (const [err] of res) if (err) throw err;
@@ -236,71 +278,26 @@ export class DocumentStore {
     return { record: decode(hash), signed: unpack(res[1]![1] as Buffer | null), payload: unpack(res[2]![1] as Buffer | null) };
   }
 
-  /**
-   * Stores the signed bytes and drops the unsigned copy (Redis holds one copy of each document); with
-   * `sendingAttempt`, also records the send that follows, in the same transaction.
-   */
-  async saveSigned(tenant: string, documentId: string, signed: Buffer, signature: SignatureReceipt, sendingAttempt?: number, now = new Date()): Promise<void> {
-    const at = now.toISOString();
-    const events = [JSON.stringify({ at, status: 'signed' }), ...(sendingAttempt !== undefined ? [JSON.stringify({ at, status: 'sending', attempt: sendingAttempt })] : [])];
-    const fields: Partial<DocumentRecord> = sendingAttempt !== undefined ? { status: 'sending', signature, attempts: sendingAttempt } : { status: 'signed', signature };
-    await this.scripts.kgwSaveSigned(
-      this.key('signed', tenant, documentId),
-      this.key('payload', tenant, documentId),
-      this.key('doc', tenant, documentId),
-      this.key('hist', tenant, documentId),
-      pack(signed),
-      ...events,
-      '--',
-      ...encode({ ...fields, updatedAt: at }),
-    );
-  }
-
-  /**
-   * Marks a document archived; its bytes expire after the retention, the record and history after
-   * theirs. One transaction, so a crash cannot leave an archived record with bytes that never expire.
-   */
-  async markArchived(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'submissionId'>, fields: Partial<DocumentRecord>, retention: { payloadSeconds: number; recordSeconds: number }, now = new Date()): Promise<void> {
-    const { tenant, documentId } = record;
-    const at = now.toISOString();
-    const payloadTtl = Math.max(1, retention.payloadSeconds);
-    const recordTtl = Math.max(1, retention.recordSeconds);
-    await this.scripts.kgwMarkArchived(
-      this.key('doc', tenant, documentId),
-      this.key('hist', tenant, documentId),
-      this.openKey,
-      this.key('signed', tenant, documentId),
-      this.key('payload', tenant, documentId),
-      `${this.prefix}:docidx:${documentId}`,
-      `${this.prefix}:sub:${record.submissionId}`,
-      JSON.stringify({ at, status: 'archived' }),
-      `${tenant}\n${documentId}`,
-      payloadTtl,
-      recordTtl,
-      ...encode({ ...fields, status: 'archived', updatedAt: at }),
-    );
-  }
-
-  /** Streams the documents not yet in a terminal state (SSCAN of the open set). */
+/** Streams the documents not yet in a terminal state (SSCAN of the open set). */
   async *scanOpen(): AsyncGenerator<DocumentRecord> {
-    const stream = this.redis.sscanStream(this.openKey, { count: 500 });
+    const stream = this.redis.sscanStream(this.keys.open, { count: 500 });
     for await (const members of stream as AsyncIterable<string[]>) {
       for (const member of members) {
         const [tenant, documentId] = member.split('\n') as [string, string];
         const rec = await this.get(tenant, documentId);
-        if (rec && !TERMINAL_STATUSES.has(rec.status)) yield rec;
-        else await this.redis.srem(this.openKey, member);
+        if (rec && isOpen(rec.status)) yield rec;
+        else await this.redis.srem(this.keys.open, member);
       }
     }
   }
 
   async openCount(): Promise<number> {
-    return this.redis.scard(this.openKey);
+    return this.redis.scard(this.keys.open);
   }
 
   /** Streams every record (SCAN, never KEYS), for reruns and reports. */
   async *scan(match: { tenant?: string } = {}): AsyncGenerator<DocumentRecord> {
-    const stream = this.redis.scanStream({ match: `${this.prefix}:doc:${match.tenant ?? '*'}:*`, count: 500 });
+    const stream = this.redis.scanStream({ match: this.keys.docPattern(match.tenant), count: 500 });
     for await (const keys of stream as AsyncIterable<string[]>) {
       for (const key of keys) {
         const hash = await this.redis.hgetall(key);
@@ -312,8 +309,9 @@ export class DocumentStore {
   /** Bytes Redis uses for one document's keys (MEMORY USAGE), for the status API. */
   async memoryUsage(tenant: string, documentId: string): Promise<number> {
     let total = 0;
-    for (const kind of ['doc', 'payload', 'signed', 'hist']) {
-      const n = (await this.redis.call('MEMORY', 'USAGE', this.key(kind, tenant, documentId))) as number | null;
+    for (const key of [this.keys.doc(tenant, documentId), this.keys.payload(tenant, documentId), this.keys.signed(tenant, documentId), this.keys.hist(tenant, documentId)]) {
+      // SAMPLES 0: every field counted; the default estimate from 5 fields swings with which are sampled.
+      const n = (await this.redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) as number | null;
       total += n ?? 0;
     }
     return total;

@@ -2,10 +2,12 @@
 // access point's circuit, and turn the archive's answer into the document's next state. The signed
 // bytes are stored before the first send; every resend (retry, crash recovery, rerun) sends exactly
 // those bytes with a new message id, so the archive's identical-resend rule makes a duplicate a no-op.
+// Every state change is a lifecycle transition applied by the store (domain/lifecycle.ts).
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AckRecord } from '../domain/document-record.ts';
 import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../domain/errors.ts';
+import { codeOf, type Transition } from '../domain/lifecycle.ts';
 import type { QueuesConfig } from '../config/schema.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus } from './document-store.ts';
@@ -62,6 +64,7 @@ function messageOf(code: string, text?: string): string {
 
 export async function processLaneJob(job: Job<DocumentJob>, token: string | undefined, ctx: LaneContext, deps: SendProcessorDeps): Promise<DocumentStatus> {
   const { tenant, documentId, run } = job.data;
+  const ref = { tenant, documentId };
   const { store } = deps;
   const state = await store.loadForSend(tenant, documentId);
   if (!state) throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING: the document record is gone');
@@ -70,9 +73,12 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   if (rec.run !== run || TERMINAL_STATUSES.has(rec.status)) return rec.status;
   const cfg = deps.queuesConfig();
 
-  const finish = async (status: DocumentStatus, code?: string, text?: string, extra: Partial<DocumentRecord> = {}) => {
-    await store.update(tenant, documentId, { status, ...(code ? { code } : {}), ...(text ? { text } : {}), ...extra }, { status, ...(code ? { code } : {}), ...(text ? { text } : {}) }, deps.now());
-    deps.onFinished?.({ record: rec, status, ...(code ? { code } : {}), ...(text ? { text } : {}) });
+  // A transition into a terminal status, then the callback main.ts turns into metrics and the usage log.
+  const finish = async (t: Extract<Transition, { kind: 'park' | 'reject' | 'park-payload-missing' | 'park-sign-failed' | 'park-send-failed' | 'park-retry-exhausted' }>) => {
+    const applied = await store.apply(t, deps.now());
+    const code = codeOf(t);
+    const text = 'text' in t && t.text ? t.text : undefined;
+    deps.onFinished?.({ record: rec, status: applied.status as DocumentStatus, ...(code ? { code } : {}), ...(text ? { text } : {}) });
   };
 
   // Kanta ordering: a version after its parent, a provider's document after the organizer's
@@ -87,7 +93,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   let receipt: SignatureReceipt | undefined;
   if (!signed) {
     if (!state.payload) {
-      await finish('parked', 'QUEUE_PAYLOAD_MISSING');
+      await finish({ kind: 'park-payload-missing', ref });
       throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING');
     }
     try {
@@ -97,7 +103,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
     } catch (err) {
       const code = errorCodeOf(err) ?? 'SIGN_FAILED';
       if (isErrorCode(code) && ERROR_CATALOGUE[code].retryable) throw new Error(`${code}: ${(err as Error).message}`);
-      await finish('parked', code, (err as Error).message);
+      await finish({ kind: 'park-sign-failed', ref, code, text: (err as Error).message });
       throw new UnrecoverableError(code);
     }
   }
@@ -106,14 +112,20 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   const admission = breaker.admit(deps.now().getTime());
   if (!admission.pass) {
     // Keep the signature even though the send waits: the bytes are final from here on.
-    if (receipt) await store.saveSigned(tenant, documentId, signed, receipt, undefined, deps.now());
+    if (receipt) await store.apply({ kind: 'sign', ref, signed, signature: receipt }, deps.now());
     await delayJob(job, token, admission.retryAtMs);
   }
 
+  try {
+    if (receipt) await store.apply({ kind: 'sign-and-send', ref, signed, signature: receipt, attempt }, deps.now());
+    else await store.apply({ kind: 'send', ref, attempt }, deps.now());
+  } catch (err) {
+    // Not sent: the half-open circuit's probe slot is free again; BullMQ retries the job.
+    breaker.releaseProbe();
+    throw err;
+  }
   let result: SendResult;
   try {
-    if (receipt) await store.saveSigned(tenant, documentId, signed, receipt, attempt, deps.now());
-    else await store.update(tenant, documentId, { status: 'sending', attempts: attempt }, { status: 'sending', attempt }, deps.now());
     result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation, usage: rec.usage, ...(rec.header ? { metadata: rec.header } : {}) }));
   } catch (err) {
     breaker.releaseProbe();
@@ -121,7 +133,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
     // an unknown access point) will not heal by retrying: park the document with its code.
     const code = errorCodeOf(err);
     if (code && !ERROR_CATALOGUE[code].retryable) {
-      await finish('parked', code, (err as Error).message);
+      await finish({ kind: 'park-send-failed', ref, code, text: (err as Error).message });
       throw new UnrecoverableError(code);
     }
     throw err;
@@ -134,26 +146,26 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   const ack: AckRecord = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
   switch (result.action) {
     case 'archived':
-      await store.markArchived(rec, { ack, lastMessageId: result.messageId }, { payloadSeconds: cfg.payloadRetentionSeconds, recordSeconds: cfg.recordRetentionSeconds }, deps.now());
+      await store.apply({ kind: 'archive', ref, submissionId: rec.submissionId, ack, retention: { payloadSeconds: cfg.payloadRetentionSeconds, recordSeconds: cfg.recordRetentionSeconds } }, deps.now());
       deps.onFinished?.({ record: rec, status: 'archived' });
       return 'archived';
     case 'retry': {
       if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         deps.onRetryBudgetExhausted?.(rec);
-        await finish('parked', 'QUEUE_RETRY_BUDGET_EXHAUSTED', `last error ${code}: ${messageOf(code!, result.text)}`, { ack, lastMessageId: result.messageId });
+        await finish({ kind: 'park-retry-exhausted', ref, text: `last error ${code}: ${messageOf(code!, result.text)}`, ack });
         throw new UnrecoverableError('QUEUE_RETRY_BUDGET_EXHAUSTED');
       }
-      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'retry', code: code!, attempt, messageId: result.messageId }, deps.now());
+      await store.apply({ kind: 'retry', ref, code: code!, attempt, ack }, deps.now());
       throw new Error(`${code}: ${messageOf(code!, result.text)}`);
     }
     case 'park':
-    case 'reject': {
-      const status = result.action === 'park' ? 'parked' : 'rejected';
-      await finish(status, code, messageOf(code!, result.text), { ack, lastMessageId: result.messageId });
+      await finish({ kind: 'park', ref, code: code!, text: messageOf(code!, result.text), ack });
       throw new UnrecoverableError(code);
-    }
+    case 'reject':
+      await finish({ kind: 'reject', ref, code: code!, text: messageOf(code!, result.text), ack });
+      throw new UnrecoverableError(code);
     case 'park-controller':
-      await store.update(tenant, documentId, { status: 'signed', ack, lastMessageId: result.messageId }, { status: 'waiting', code: code!, text: 'controller parked; resumes when an operator resumes the lane' }, deps.now());
+      await store.apply({ kind: 'await-controller', ref, code: code!, ack }, deps.now());
       await deps.onControllerBlocked(ctx.lane, code!, messageOf(code!, result.text));
       return delayJob(job, token, deps.now().getTime() + 1_000);
   }

@@ -3,6 +3,7 @@
 // keeps the version it started with.
 import type { ActsFor, Config, Contract, Organisation, ServiceUnit, Tenant } from '../../config/schema.ts';
 import { CLIENT_RELATIONSHIP_GROUP } from '../../domain/document-header.ts';
+import type { SendLane } from './types.ts';
 
 export interface RoutingIndexOptions {
   /**
@@ -36,6 +37,13 @@ export interface RoutingIndex {
   /** Groups a provider writes only under a broad right: client relationship plus case groups. */
   readonly organizerOnlyGroups: ReadonlySet<string>;
   readonly caseDocumentGroups: readonly string[];
+  /**
+   * Registries (controller OIDs) each tenant may write into: the organisations it acts for, the
+   * organizer of a parallel joiner, and the organizer of every contract of an organisation it acts for.
+   */
+  readonly controllersByTenant: ReadonlyMap<string, readonly string[]>;
+  /** Every send lane the configuration implies: each tenant's access point × the registries it may write. */
+  readonly lanes: readonly SendLane[];
 }
 
 export function contractKey(organizer: string, provider: string): string {
@@ -79,6 +87,19 @@ export function buildRoutingIndex(config: Config, configVersion: string, opts: R
     }
   }
 
+  const controllersByTenant = new Map<string, readonly string[]>();
+  const lanes = new Map<string, SendLane>();
+  for (const t of config.tenants) {
+    const orgs = new Set<string>();
+    for (const a of t.actsFor) {
+      orgs.add(a.organisation);
+      if (a.joining.model === 'parallel') orgs.add(a.joining.organizer);
+      for (const c of config.contracts) if (c.provider === a.organisation) orgs.add(c.organizer);
+    }
+    controllersByTenant.set(t.id, Object.freeze([...orgs]));
+    for (const controller of orgs) lanes.set(`${t.accessPoint}|${controller}`, Object.freeze({ accessPoint: t.accessPoint, controller }));
+  }
+
   return Object.freeze({
     configVersion,
     organisations,
@@ -93,5 +114,7 @@ export function buildRoutingIndex(config: Config, configVersion: string, opts: R
     signingIdentities: new Set(config.signingIdentities.map((s) => s.id)),
     organizerOnlyGroups: new Set([CLIENT_RELATIONSHIP_GROUP, ...caseGroups]),
     caseDocumentGroups: caseGroups,
+    controllersByTenant,
+    lanes: Object.freeze([...lanes.values()]),
   });
 }

@@ -50,3 +50,9 @@ export interface ParentRecord {
   controller: string;
 }
 
+
+/** A send lane: one access point writing into one controller's registry (queues/ runs one per lane). */
+export interface SendLane {
+  accessPoint: string;
+  controller: string;
+}

@@ -64,6 +64,7 @@ describe('queues/document-store (real Redis)', function () {
       [
         `${prefix}:doc:ta:${rec.documentId}`,
         `${prefix}:docidx:${rec.documentId}`,
+        `${prefix}:events:ta`,
         `${prefix}:hist:ta:${rec.documentId}`,
         `${prefix}:open`,
         `${prefix}:payload:ta:${rec.documentId}`,
@@ -141,11 +142,14 @@ describe('queues/document-store (real Redis)', function () {
     expect(state!.signed).to.equal(undefined);
   });
 
-  it('saveSigned stores the signed bytes, drops the payload and records the send in one step', async () => {
+  const ref = (documentId: string, tenant = 'ta') => ({ tenant, documentId });
+  const ACK = { action: 'archived' as const, messageId: 'm-1', typeCode: 'AA' };
+
+  it('sign-and-send stores the signed bytes, drops the payload and records the send in one step', async () => {
     const inp = input();
     await store.create(inp, PAYLOAD);
     const signed = Buffer.concat([PAYLOAD, Buffer.from('<!-- signed ✓ -->\r\n')]);
-    await store.saveSigned('ta', inp.documentId, signed, testReceipt({ signatureId: 'sig_01' }), 1);
+    await store.apply({ kind: 'sign-and-send', ref: ref(inp.documentId), signed, signature: testReceipt({ signatureId: 'sig_01' }), attempt: 1 });
     expect(await store.payload('ta', inp.documentId)).to.equal(undefined);
     expect((await store.signed('ta', inp.documentId))!.equals(signed)).to.equal(true);
     const rec = await store.get('ta', inp.documentId);
@@ -161,18 +165,18 @@ describe('queues/document-store (real Redis)', function () {
     expect(state!.signed!.equals(signed)).to.equal(true);
   });
 
-  it('saveSigned without an attempt leaves the document "signed"', async () => {
+  it('sign (without a send) leaves the document "signed"', async () => {
     const inp = input();
     await store.create(inp, PAYLOAD);
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt());
+    await store.apply({ kind: 'sign', ref: ref(inp.documentId), signed: PAYLOAD, signature: testReceipt() });
     expect(await store.get('ta', inp.documentId)).to.include({ status: 'signed', attempts: 0 });
   });
 
-  it('markArchived sets the retention TTLs and removes the document from the open set', async () => {
+  it('archive sets the retention TTLs and removes the document from the open set', async () => {
     const inp = input();
     const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt(), 1);
-    await store.markArchived(record, { lastMessageId: 'm-1', ack: { action: 'archived', messageId: 'm-1', typeCode: 'AA' } }, { payloadSeconds: 100, recordSeconds: 5_000 });
+    await store.apply({ kind: 'sign-and-send', ref: ref(inp.documentId), signed: PAYLOAD, signature: testReceipt(), attempt: 1 });
+    await store.apply({ kind: 'archive', ref: ref(inp.documentId), submissionId: record.submissionId, ack: ACK, retention: { payloadSeconds: 100, recordSeconds: 5_000 } });
     const ttl = (k: string) => redis.ttl(`${prefix}:${k}`);
     expect(await ttl(`signed:ta:${inp.documentId}`)).to.be.within(90, 100);
     for (const k of [`doc:ta:${inp.documentId}`, `hist:ta:${inp.documentId}`, `docidx:${inp.documentId}`, `sub:${record.submissionId}`]) {
@@ -181,14 +185,15 @@ describe('queues/document-store (real Redis)', function () {
     expect(await redis.sismember(`${prefix}:open`, `ta\n${inp.documentId}`)).to.equal(0);
     const rec = await store.get('ta', inp.documentId);
     expect(rec).to.include({ status: 'archived', lastMessageId: 'm-1' });
-    expect(rec!.ack).to.deep.equal({ typeCode: 'AA' });
+    expect(rec!.ack).to.deep.equal(ACK);
     expect((await store.history('ta', inp.documentId)).at(-1)!.status).to.equal('archived');
   });
 
-  it('markArchived with zero retention still expires (never a key without TTL)', async () => {
+  it('archive with zero retention still expires (never a key without TTL)', async () => {
     const inp = input();
     const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-    await store.markArchived(record, {}, { payloadSeconds: 0, recordSeconds: 0 });
+    await store.apply({ kind: 'send', ref: ref(inp.documentId), attempt: 1 }); // unsigned bytes still stored
+    await store.apply({ kind: 'archive', ref: ref(inp.documentId), submissionId: record.submissionId, ack: ACK, retention: { payloadSeconds: 0, recordSeconds: 0 } });
     expect(await redis.ttl(`${prefix}:payload:ta:${inp.documentId}`)).to.be.within(0, 1);
   });
 
@@ -198,8 +203,12 @@ describe('queues/document-store (real Redis)', function () {
       const inp = input();
       ids[s] = inp.documentId;
       const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-      if (s === 'archived') await store.markArchived(record, {}, { payloadSeconds: 60, recordSeconds: 60 });
-      else if (s !== 'accepted') await store.update('ta', inp.documentId, { status: s }, { status: s });
+      const r = ref(inp.documentId);
+      if (s === 'signed') await store.apply({ kind: 'sign', ref: r, signed: PAYLOAD, signature: testReceipt() });
+      if (s === 'sending' || s === 'archived' || s === 'rejected') await store.apply({ kind: 'send', ref: r, attempt: 1 });
+      if (s === 'archived') await store.apply({ kind: 'archive', ref: r, submissionId: record.submissionId, ack: ACK, retention: { payloadSeconds: 60, recordSeconds: 60 } });
+      if (s === 'rejected') await store.apply({ kind: 'reject', ref: r, code: 'KANTA_REJECTED', text: 'AR', ack: { ...ACK, action: 'reject' } });
+      if (s === 'parked') await store.apply({ kind: 'park-sign-failed', ref: r, code: 'SIGN_SELF_CHECK_FAILED', text: 'self check' });
     }
     // A parked document whose open-set removal was lost (e.g. written by an older version).
     await redis.sadd(`${prefix}:open`, `ta\n${ids.parked}`);
@@ -213,9 +222,8 @@ describe('queues/document-store (real Redis)', function () {
     const inp = input();
     await store.create(inp, PAYLOAD);
     const first = await store.history('ta', inp.documentId);
-    await store.update('ta', inp.documentId, { status: 'sending', attempts: 1 }, { status: 'sending', attempt: 1 });
-    await store.update('ta', inp.documentId, { status: 'signed' }, { status: 'retry', code: 'KANTA_TIMEOUT', attempt: 1 });
-    await store.update('ta', inp.documentId, { code: 'X' }); // no event: fields only
+    await store.apply({ kind: 'send', ref: ref(inp.documentId), attempt: 1 });
+    await store.apply({ kind: 'retry', ref: ref(inp.documentId), code: 'KANTA_TIMEOUT', attempt: 1, ack: { ...ACK, action: 'retry' } });
     const hist = await store.history('ta', inp.documentId);
     expect(hist.slice(0, 1)).to.deep.equal(first);
     expect(hist.map((h) => h.status)).to.deep.equal(['accepted', 'sending', 'retry']);
@@ -223,21 +231,24 @@ describe('queues/document-store (real Redis)', function () {
     for (const h of hist) expect(Date.parse(h.at)).to.be.a('number').and.not.NaN;
   });
 
-  it('update moves a document in and out of the open set by status', async () => {
+  it('transitions move a document in and out of the open set by status', async () => {
     const inp = input();
     await store.create(inp, PAYLOAD);
-    await store.update('ta', inp.documentId, { status: 'parked', code: 'C' }, { status: 'parked' });
+    await store.apply({ kind: 'park-sign-failed', ref: ref(inp.documentId), code: 'SIGN_SELF_CHECK_FAILED', text: 'C' });
     expect(await store.openCount()).to.equal(0);
-    await store.update('ta', inp.documentId, { status: 'accepted', run: 1 }, { status: 'rerun', run: 1 });
+    await store.apply({ kind: 'rerun', ref: ref(inp.documentId), run: 1, by: 'op' });
     expect(await store.openCount()).to.equal(1);
   });
 
   it('discard removes every key create (and signing) wrote', async () => {
     const inp = input();
     const { record } = (await store.create(inp, PAYLOAD)) as { record: DocumentRecord };
-    await store.saveSigned('ta', inp.documentId, PAYLOAD, testReceipt());
+    await store.apply({ kind: 'sign', ref: ref(inp.documentId), signed: PAYLOAD, signature: testReceipt() });
     await store.discard(record);
-    expect(await keysOf()).to.deep.equal([]);
+    // Only the tenant's lifecycle stream is left, telling its readers that the accept was undone.
+    expect(await keysOf()).to.deep.equal([`${prefix}:events:ta`]);
+    const last = (await redis.xrevrange(`${prefix}:events:ta`, '+', '-', 'COUNT', 1))[0]![1];
+    expect(last).to.include.members(['discard', 'discarded', inp.documentId]);
     // The id is free again, for any tenant.
     expect((await store.create({ ...inp, tenant: 'tb' }, PAYLOAD)).created).to.equal(true);
   });

@@ -14,6 +14,7 @@ import { DocumentStore, type DocumentRecord, type DocumentStatus } from '../../q
 import { Pipeline, type PipelineOptions } from '../../queues/pipeline.ts';
 import type { DocumentSender, DocumentSigner, SendAction, SendResult } from '../../queues/ports.ts';
 import { jobIdOf } from '../../queues/topology.ts';
+import { buildRoutingIndex } from '../../gateway/routing/index-build.ts';
 import { useRedis } from '../helpers/redis.ts';
 
 const ORG = ['1.2.246.10.60000000.10.0', '1.2.246.10.60000001.10.0'] as const;
@@ -111,6 +112,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       signer,
       sender,
       config: () => loaded.config,
+      lanes: () => buildRoutingIndex(loaded.config, 'test').lanes,
       events: {
         onCircuit: (_ap, s) => circuitChanges.push(s),
         onRetryBudgetExhausted: (r) => budgetExhausted.push(r.documentId),
@@ -386,7 +388,10 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     const rec = await submit(0);
     await waitFor(rec);
     // A crash between Kanta's ack and the state write: the jobs completed, the record says "sending".
-    await store.update('t0', rec.documentId, { status: 'sending' }, { status: 'sending', attempt: 2 });
+    // Written below the lifecycle on purpose: no transition leads from archived back to sending.
+    await redis.hset(`${prefix}:doc:t0:${rec.documentId}`, 'status', 'sending');
+    await redis.rpush(`${prefix}:hist:t0:${rec.documentId}`, JSON.stringify({ at: new Date().toISOString(), status: 'sending', attempt: 2 }));
+    await redis.sadd(`${prefix}:open`, `t0\n${rec.documentId}`);
     expect(await laneQueue(0).getJobState(jobIdOf(rec))).to.equal('completed');
     expect((await pipeline.sweep()).requeued).to.equal(1);
     expect((await waitFor(rec)).status).to.equal('archived');
@@ -394,9 +399,16 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   });
 
   describe('rerun()', () => {
+    /** Sent once and parked with `code` (a permanent send error), through the lifecycle transitions. */
+    async function parkAgain(ref: Pick<DocumentRecord, 'tenant' | 'documentId'>, code: string): Promise<void> {
+      const r = { tenant: ref.tenant, documentId: ref.documentId };
+      await store.apply({ kind: 'send', ref: r, attempt: 1 });
+      await store.apply({ kind: 'park-send-failed', ref: r, code, text: 'test' });
+    }
+
     async function parked(tenant: number, code: string, acceptedAt: Date): Promise<DocumentRecord> {
       const rec = await create(tenant, {}, acceptedAt);
-      await store.update(rec.tenant, rec.documentId, { status: 'parked', code }, { status: 'parked', code });
+      await parkAgain(rec, code);
       return rec;
     }
 
@@ -427,7 +439,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
           runs.set(x.documentId, (runs.get(x.documentId) ?? 0) + 1);
           expect(x.run, name).to.equal(runs.get(x.documentId));
           // Put it back so the next case selects from the same set.
-          await store.update(x.tenant, x.documentId, { status: 'parked', code: x.previousCode! });
+          await parkAgain(x, x.previousCode!);
         }
       }
       expect(runs.has(notParked.documentId)).to.equal(false);
@@ -470,7 +482,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       },
     };
     const loaded = validateConfig({ ...rawConfig(), redis: { url: server.url, keyPrefix: prefix } } as Record<string, unknown>, 'test', '/');
-    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer: failing, sender, config: () => loaded.config });
+    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer: failing, sender, config: () => loaded.config, lanes: () => buildRoutingIndex(loaded.config, 'test').lanes });
     const rec = await submit(0);
     expect(await waitFor(rec)).to.include({ status: 'parked', code: 'SIGN_SELF_CHECK_FAILED' });
     expect(sender.calls).to.deep.equal([]);
@@ -485,7 +497,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       },
     };
     const loaded = validateConfig({ ...rawConfig(), redis: { url: server.url, keyPrefix: prefix } } as Record<string, unknown>, 'test', '/');
-    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer, sender: broken, config: () => loaded.config });
+    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer, sender: broken, config: () => loaded.config, lanes: () => buildRoutingIndex(loaded.config, 'test').lanes });
     const rec = await submit(0);
     expect(await waitFor(rec)).to.include({ status: 'parked', code: 'INTAKE_MISSING_FIELD' });
     expect(calls).to.equal(1);

@@ -1,0 +1,12 @@
+-- archive: see domain/lifecycle.ts. KEYS: doc, hist, open, events, signed, payload, docidx, sub
+-- ARGV[8] payload TTL, ARGV[9] record TTL (seconds). In one script with the status, so a crash cannot
+-- leave an archived record whose bytes never expire.
+--- @include "includes/guard"
+--- @include "includes/write-transition"
+redis.call('EXPIRE', KEYS[5], ARGV[8])
+redis.call('EXPIRE', KEYS[6], ARGV[8])
+redis.call('EXPIRE', KEYS[1], ARGV[9])
+redis.call('EXPIRE', KEYS[2], ARGV[9])
+redis.call('EXPIRE', KEYS[7], ARGV[9])
+redis.call('EXPIRE', KEYS[8], ARGV[9])
+--- @include "includes/close"

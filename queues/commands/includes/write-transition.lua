@@ -1,0 +1,11 @@
+-- Writes the record fields, appends the history entries and the stream event, all in this script
+-- (so atomically with whatever the transition's own lines did). Expects guard.lua's locals.
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+for i = 11, 10 + nHist do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+local status = redis.call('HGET', KEYS[1], 'status')
+local event = {'type', ARGV[4], 'documentId', ARGV[7], 'submissionId', redis.call('HGET', KEYS[1], 'submissionId') or '', 'status', status, 'at', ARGV[5]}
+if ARGV[6] ~= '' then
+  event[#event + 1] = 'code'
+  event[#event + 1] = ARGV[6]
+end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(event))

@@ -1,0 +1,4 @@
+-- park-retry-exhausted: see domain/lifecycle.ts. KEYS: doc, hist, open, events. A terminal status: out of the open set.
+--- @include "includes/guard"
+--- @include "includes/write-transition"
+--- @include "includes/close"

@@ -1,0 +1,4 @@
+-- retry: see domain/lifecycle.ts. KEYS: doc, hist, open, events.
+--- @include "includes/guard"
+--- @include "includes/write-transition"
+--- @include "includes/stay-open"

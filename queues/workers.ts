@@ -1,0 +1,170 @@
+// The BullMQ workers of one gateway process: one per tenant intake queue (fair admission into the
+// send lanes) and one per send lane (sign → send → ack, queues/send-processor.ts), with the circuit
+// breaker of each access point. Several processes may run them against one Redis: BullMQ shares the
+// work, and each document's state is in the store.
+import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { QueuesConfig } from '../config/schema.ts';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts';
+import type { DocumentStore } from './document-store.ts';
+import type { FlowControl } from './flow-control.ts';
+import { LaneAdmission } from './lane-admission.ts';
+import { MicroBatcher } from './micro-batcher.ts';
+import type { DocumentSender, DocumentSigner, SendResult } from './ports.ts';
+import { backoffDelayMs } from './retry-policy.ts';
+import { Semaphore } from './semaphore.ts';
+import { processLaneJob, type FinishedEvent, type LaneContext, type SignRequest, type SignResponse } from './send-processor.ts';
+import { intakeQueueName, jobIdOf, laneJobOptions, laneKey, laneQueueName, type DocumentJob, type LaneRef, type QueueRegistry } from './topology.ts';
+import type { DocumentRecord } from '../domain/document-record.ts';
+
+export interface PipelineEvents {
+  onFinished?(event: FinishedEvent): void;
+  onRetryBudgetExhausted?(record: DocumentRecord): void;
+  onSend?(accessPoint: string, result: SendResult): void;
+  onCircuit?(accessPoint: string, state: CircuitState): void;
+  onError?(where: string, err: unknown): void;
+}
+
+export interface QueueWorkersDeps {
+  connection: ConnectionOptions;
+  prefix: string;
+  store: DocumentStore;
+  signer: DocumentSigner;
+  sender: DocumentSender;
+  producers: QueueRegistry;
+  flow: FlowControl;
+  queuesConfig(): QueuesConfig;
+  events: PipelineEvents | undefined;
+  now(): Date;
+}
+
+interface LaneRuntime {
+  worker: Worker<DocumentJob>;
+  ctx: LaneContext;
+}
+
+/** Waits for `p` at most `ms`; true when it settled in time. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class QueueWorkers {
+  private readonly lanes = new Map<string, LaneRuntime>();
+  private readonly intakeWorkers = new Map<string, Worker<DocumentJob>>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly admission: LaneAdmission;
+
+  constructor(private readonly deps: QueueWorkersDeps) {
+    this.admission = new LaneAdmission(
+      async (key) => {
+        const [accessPoint, controller] = key.split('|') as [string, string];
+        return deps.producers.lane({ accessPoint, controller }).getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      },
+      () => deps.queuesConfig().laneHighWater,
+    );
+  }
+
+  hasIntake(tenant: string): boolean {
+    return this.intakeWorkers.has(tenant);
+  }
+
+  startIntake(tenant: string, weight: number): void {
+    if (this.intakeWorkers.has(tenant)) return;
+    const cfg = this.deps.queuesConfig();
+    const worker = new Worker<DocumentJob>(intakeQueueName(tenant), (job, token) => this.admit(job, token), {
+      connection: this.deps.connection,
+      prefix: this.deps.prefix,
+      concurrency: weight * cfg.intakeConcurrencyPerWeight,
+      lockDuration: cfg.lockDurationMs,
+      stalledInterval: cfg.lockDurationMs,
+    });
+    worker.on('error', (err) => this.deps.events?.onError?.(intakeQueueName(tenant), err));
+    this.intakeWorkers.set(tenant, worker);
+  }
+
+  private async admit(job: Job<DocumentJob>, token?: string): Promise<string> {
+    const lane = { accessPoint: job.data.accessPoint, controller: job.data.controller };
+    if ((await this.deps.flow.pausedControllers()).has(lane.controller)) {
+      // A paused controller must not hold up the tenant's other lanes: step aside and look again later.
+      await job.moveToDelayed(this.deps.now().getTime() + 2_000, token);
+      throw new DelayedError();
+    }
+    this.ensureLane(lane);
+    await this.admission.admit(laneKey(lane), async () => {
+      await this.deps.producers.lane(lane).add('send', job.data, { ...laneJobOptions(this.deps.queuesConfig()), jobId: jobIdOf(job.data) });
+    });
+    return 'admitted';
+  }
+
+  private breakerFor(accessPoint: string): CircuitBreaker {
+    let b = this.breakers.get(accessPoint);
+    if (!b) {
+      b = new CircuitBreaker(this.deps.queuesConfig().circuitBreaker, (state) => this.deps.events?.onCircuit?.(accessPoint, state));
+      this.breakers.set(accessPoint, b);
+    }
+    return b;
+  }
+
+  circuitState(accessPoint: string): CircuitState {
+    return this.breakers.get(accessPoint)?.current ?? 'closed';
+  }
+
+  ensureLane(lane: LaneRef): void {
+    const key = laneKey(lane);
+    if (this.lanes.has(key)) return;
+    const cfg = this.deps.queuesConfig();
+    const events = this.deps.events;
+    const signBatcher = new MicroBatcher<SignRequest, SignResponse>(cfg.batch, (items) => Promise.allSettled(items.map((i) => this.deps.signer.sign(i.identity, i.xml))));
+    const ctx: LaneContext = { lane, signBatcher, sendSlots: new Semaphore(cfg.laneConcurrency) };
+    const worker = new Worker<DocumentJob>(
+      laneQueueName(lane),
+      (job, token) =>
+        processLaneJob(job, token, ctx, {
+          store: this.deps.store,
+          sender: this.deps.sender,
+          breakerFor: (ap) => this.breakerFor(ap),
+          queuesConfig: () => this.deps.queuesConfig(),
+          onControllerBlocked: (l, code, text) => this.deps.flow.parkLane(l, code, text),
+          now: this.deps.now,
+          ...(events?.onFinished ? { onFinished: events.onFinished } : {}),
+          ...(events?.onRetryBudgetExhausted ? { onRetryBudgetExhausted: events.onRetryBudgetExhausted } : {}),
+          ...(events?.onSend ? { onSend: events.onSend } : {}),
+        }),
+      {
+        connection: this.deps.connection,
+        prefix: this.deps.prefix,
+        // The lane pulls up to a batch of documents at once; sends are bounded separately by sendSlots.
+        concurrency: Math.max(cfg.batch.size, cfg.laneConcurrency),
+        lockDuration: cfg.lockDurationMs,
+        stalledInterval: cfg.lockDurationMs,
+        settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, this.deps.queuesConfig().retry) },
+      },
+    );
+    const wake = () => this.admission.notify(key);
+    worker.on('completed', wake);
+    worker.on('failed', wake);
+    worker.on('error', (err) => this.deps.events?.onError?.(laneQueueName(lane), err));
+    this.lanes.set(key, { worker, ctx });
+  }
+
+  /**
+   * Stops taking work, lets jobs in hand finish for up to `graceMs`, then closes by force. A forced
+   * close leaves a job active without a lock: the stalled-job check of any process (or this one after
+   * a restart) re-runs it, and the stored signed bytes make the resend harmless. A BullMQ close that
+   * never settles (seen right after a Redis restart) does not hold shutdown hostage either.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.admission.close();
+    const workers = [...this.intakeWorkers.values(), ...[...this.lanes.values()].map((l) => l.worker)];
+    const graceful = await settlesWithin(Promise.all(workers.map((w) => w.close())), graceMs);
+    if (!graceful) {
+      this.deps.events?.onError?.('shutdown', new Error(`workers did not finish within ${graceMs} ms; closing by force`));
+      await settlesWithin(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), 2_000);
+    }
+  }
+}
