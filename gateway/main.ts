@@ -141,7 +141,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       sender,
       config: cfg,
       // The send lanes come from the routing index, rebuilt once per configuration version (below).
-      lanes: () => index.lanes,
+      lanes: () => snapshot.index.lanes,
       runWorkers: opts.runWorkers !== false,
       events: documentEventHandlers({ metrics, audit: workerAudit, logger, settleRights: (rec, status) => routing.settleRights(rec, status, new Date()) }),
     });

@@ -22,7 +22,7 @@ export interface RedisMetricsSourcesOptions {
   /** Tenants of the configuration in force, with their configured pause flag. */
   tenants: () => Array<{ id: string; paused: boolean }>;
   /** Lanes the configuration implies (Pipeline.knownLanes); lanes found in Redis are added. */
-  knownLanes: () => LaneRef[];
+  knownLanes: () => readonly LaneRef[];
   /** Circuit state per access point in this process. */
   circuits: () => Array<{ accessPoint: string; state: CircuitStateName }>;
   backlogAgeLimitSeconds: () => number;

@@ -18,8 +18,9 @@ import type { DocumentSender, DocumentSigner, SendResult } from '../../queues/po
 import { jobIdOf, laneQueueName, type DocumentJob } from '../../queues/topology.ts';
 import { httpMetrics } from '../../gateway/http-metrics.ts';
 import { RedisMetricsSources } from '../../gateway/metrics-sources.ts';
+import { buildRoutingIndex } from '../../gateway/routing/index.ts';
 import { createMetrics, timedSigner, type GatewayMetrics } from '../../gateway/metrics.ts';
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { parkForTest, testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { useRedis } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -110,6 +111,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
       sender,
       config: () => cfg,
       runWorkers: opts.runWorkers,
+      lanes: () => buildRoutingIndex(cfg, 'test').lanes,
       events: {
         onFinished: (e) => metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' }),
         onRetryBudgetExhausted: (r) => metrics.retryBudgetExhausted.inc({ controller: r.controller }),
@@ -308,7 +310,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     });
     metrics.attachSources(cachedSources);
     const rec = await create(0, new Date());
-    await store.update(rec.tenant, rec.documentId, { status: 'parked', code: 'KANTA_APPLICATION_ERROR' });
+    await parkForTest(store, rec, { code: 'KANTA_APPLICATION_ERROR' });
     const calls = async (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
     await redis.config('RESETSTAT');
     const first = await metrics.registry.metrics();
@@ -317,7 +319,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     expect((await calls('evalsha')) + (await calls('eval')), 'BullMQ counts and the parked scan are scripts').to.be.greaterThan(0);
     // A second document parks; the next scrape (inside both windows) sends Redis nothing at all.
     const other = await create(0, new Date());
-    await store.update(other.tenant, other.documentId, { status: 'parked', code: 'KANTA_APPLICATION_ERROR' });
+    await parkForTest(store, other, { code: 'KANTA_APPLICATION_ERROR' });
     await redis.config('RESETSTAT');
     const second = await metrics.registry.metrics();
     const stats = await redis.info('commandstats');

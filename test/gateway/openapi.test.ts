@@ -31,7 +31,7 @@ import { RegistryRightStore } from '../../gateway/registry-rights/right-store.ts
 import { RoutingJournal } from '../../gateway/registry-rights/routing-journal.ts';
 import { AuditLog } from '../../gateway/audit/audit-log.ts';
 import { DocumentStore } from '../../queues/document-store.ts';
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { parkForTest, testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { useRedis } from '../helpers/redis.ts';
 import { fixtureConfig, ORG, rawConfig, tenantOfConfig, UNIT } from '../routing/fixture.ts';
@@ -431,7 +431,7 @@ describe('API description (GET /openapi.json)', () => {
         Buffer.from('<ClinicalDocument/>'),
       );
       expect(created.created).to.equal(true);
-      await store.update('t-region-a', documentId, { status: 'parked', code: 'KANTA_REJECTED', text: 'refused', signature: testReceipt(), ack: { action: 'park', messageId: 'm-1', typeCode: 'AE', details: [{ code: 'X' }] } }, { status: 'parked', code: 'KANTA_REJECTED', attempt: 1 });
+      await parkForTest(store, { tenant: 't-region-a', documentId }, { code: 'KANTA_REJECTED', text: 'refused', ack: { action: 'park', messageId: 'm-1', typeCode: 'AE', details: [{ code: 'X' }] } });
       const before = checked;
       expect((await call('GET', `/v1/documents/${documentId}`, 't-region-a')).status).to.equal(200);
       const submissionId = created.created ? created.record.submissionId : '';

@@ -1,6 +1,8 @@
 // Complete, typed stand-ins for the values a document record carries (routing decision, signature
 // receipt), for queue and store tests that do not run routing or signing.
 import type { RoutingDecision } from '../../domain/routing-decision.ts';
+import type { AckRecord } from '../../domain/document-record.ts';
+import type { DocumentRef, Transition } from '../../domain/lifecycle.ts';
 import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
 
 export function testDecision(over: Partial<RoutingDecision> = {}): RoutingDecision {
@@ -30,4 +32,14 @@ export function testReceipt(over: Partial<SignatureReceipt> = {}): SignatureRece
     selfCheck: 'not-run',
     ...over,
   };
+}
+
+/** Takes a stored (accepted) document through signing and one send to `parked`, as the send lane would. */
+export async function parkForTest(
+  store: { apply(t: Transition, now?: Date): Promise<unknown> },
+  ref: DocumentRef,
+  park: { code: string; text?: string; ack?: AckRecord; signature?: SignatureReceipt },
+): Promise<void> {
+  await store.apply({ kind: 'sign-and-send', ref, signed: Buffer.from('<ClinicalDocument/><!--signed-->'), signature: park.signature ?? testReceipt(), attempt: 1 });
+  await store.apply({ kind: 'park', ref, code: park.code, text: park.text ?? park.code, ack: park.ack ?? { action: 'park', messageId: 'm-test', code: park.code } });
 }
