@@ -126,7 +126,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   }
   let result: SendResult;
   try {
-    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation, usage: rec.usage, ...(rec.header ? { metadata: rec.header } : {}) }));
+    result = await ctx.sendSlots.run(() => deps.sender.send(rec.accessPoint, { signedCda: signed!, operation: rec.operation, usage: rec.usage, decision: rec.decision, ...(rec.header ? { metadata: rec.header } : {}) }));
   } catch (err) {
     breaker.releaseProbe();
     // A coded, permanent error from building the message (e.g. a version without its RPLC parent,
