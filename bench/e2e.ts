@@ -127,14 +127,16 @@ interface Gateway {
   pool: Pool;
 }
 
-async function startGateway(dir: string, pki: TestPkiManifest, redisUrl: string, kantaUrl: string): Promise<Gateway> {
+async function startGateway(dir: string, pki: TestPkiManifest, redisUrl: string, kantaUrl: string, profile = false): Promise<Gateway> {
   mkdirSync(dir, { recursive: true });
   // The gateway's default configuration: the demo's sample with its queue and signer settings removed.
   const cfg = await writeGatewayConfig(dir, pki, redisUrl, kantaUrl, (c: ConfigInput) => {
     delete (c as { queues?: unknown }).queues;
     delete (c as { signer?: unknown }).signer;
   });
-  const proc = await startGatewayProcess(cfg.configFile, cfg.port);
+  // BENCH_PROFILE_GATEWAY=DIR: V8 CPU profiles of the first gateway process and its threads, written on exit.
+  const profDir = profile ? process.env.BENCH_PROFILE_GATEWAY : undefined;
+  const proc = await startGatewayProcess(cfg.configFile, cfg.port, profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profDir)}` } : {});
   return { proc, tokens: cfg.tokens, pool: new Pool(proc.url, { connections: CLIENTS, keepAliveTimeout: 60_000 }) };
 }
 
@@ -321,7 +323,7 @@ async function main(): Promise<void> {
       const pki = await createPki(path.join(dir, 'pki'), bits);
       sink = await startSink(pki);
       await redis.flushall();
-      const gw = await startGateway(path.join(dir, 'gw1'), pki, redisServer.url, sink.url);
+      const gw = await startGateway(path.join(dir, 'gw1'), pki, redisServer.url, sink.url, true);
       const configFile = path.join(dir, 'gw1', 'gateway.yaml');
       const byBits: Record<string, unknown> = {};
       try {

@@ -8,6 +8,7 @@ import type { SigningIdentityConfig } from '../config/schema.ts';
 import { SigningKeyStore } from './keystore.ts';
 import { signSystem } from './system-signer.ts';
 import { verifyDocumentSignatures } from './verify.ts';
+import { checkOwnSignature } from './self-check.ts';
 import type { PlainError, ToThread, FromThread } from './sign-thread-protocol.ts';
 
 interface ThreadData {
@@ -41,7 +42,7 @@ port.on('message', (msg: ToThread) => {
       const now = msg.now === undefined ? new Date() : new Date(msg.now);
       const credential = store.current(msg.identityId, now);
       const selfCheck = data.selfCheck
-        ? (xml: string, signatureId: string) => verifyDocumentSignatures(xml, { onlySignatureId: signatureId, now })
+        ? (xml: string, signatureId: string) => checkOwnSignature(xml, signatureId, credential.certificate, now)
         : undefined;
       const result = signSystem(msg.xml, credential, { now, ...(selfCheck ? { selfCheck } : {}) });
       post({ type: 'signed', id: msg.id, signedXml: result.signedXml, receipt: result.receipt });
