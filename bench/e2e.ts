@@ -26,7 +26,8 @@ import type { ConfigInput } from '../config/schema.ts';
 import { DEMO, type DemoTokens } from '../gateway/demo.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { startLocalRedis, type LocalRedis } from '../queues/local-redis-server.ts';
-import { startDoubleProcess, startGatewayProcess, writeGatewayConfig, type GatewayProcess } from '../test/helpers/processes.ts';
+import { startDoubleProcess, writeGatewayConfig } from '../test/helpers/processes.ts';
+import { spawnGateway, type GatewayChild } from './e2e/gateway-process.ts';
 import type { BaselineJob } from './e2e/baseline.ts';
 import { cpuMeter, quantile, spread, type Spread } from './e2e/proc-stats.ts';
 
@@ -122,7 +123,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 // ---------------------------------------------------------------- gateway runs
 interface Gateway {
-  proc: GatewayProcess;
+  proc: GatewayChild;
   tokens: DemoTokens;
   pool: Pool;
 }
@@ -136,13 +137,13 @@ async function startGateway(dir: string, pki: TestPkiManifest, redisUrl: string,
   });
   // BENCH_PROFILE_GATEWAY=DIR: V8 CPU profiles of the first gateway process and its threads, written on exit.
   const profDir = profile ? process.env.BENCH_PROFILE_GATEWAY : undefined;
-  const proc = await startGatewayProcess(cfg.configFile, cfg.port, profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profDir)}` } : {});
+  const proc = await spawnGateway(cfg.configFile, cfg.port, profDir ? { profileDir: path.resolve(profDir) } : {});
   return { proc, tokens: cfg.tokens, pool: new Pool(proc.url, { connections: CLIENTS, keepAliveTimeout: 60_000 }) };
 }
 
 async function stopGateway(g: Gateway): Promise<void> {
   await g.pool.close();
-  await g.proc.kill('SIGTERM');
+  await g.proc.kill();
 }
 
 async function post(g: Gateway, d: Doc): Promise<number> {
