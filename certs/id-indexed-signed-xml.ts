@@ -40,6 +40,7 @@ interface Internals {
   getCanonReferenceXml(doc: Document, ref: Reference, node: Node): string;
   canonicalize(transforms: Reference['transforms'], node: Node, options: object, extra: { discardComments: boolean }): string;
   findHashAlgorithm(name: string): { getHash(xml: string): string };
+  serialize(node: Node): string;
 }
 
 /** Every element carrying an `ID` attribute, by value, in document order (one walk, no XPath). */
@@ -90,9 +91,22 @@ function cachedKeyInfoContent(args?: GetKeyInfoContentArgs): string | null {
 
 const signatureValueOf = (sig: Node): string | null | undefined => findChildren(sig as Element, 'SignatureValue')[0]?.textContent;
 
-export function idIndexedSignedXml(options: SignedXmlOptions): SignedXml {
+export interface IdIndexedOptions {
+  /**
+   * The caller reads only getSignatureXml() (the signer splices that text into the original string):
+   * computeSignature then skips serialising the whole document twice (getSignedXml() and
+   * getOriginalXmlWithIds() are empty).
+   */
+  signatureOnly?: boolean;
+}
+
+export function idIndexedSignedXml(options: SignedXmlOptions, extra: IdIndexedOptions = {}): SignedXml {
   const sx = new SignedXml({ getKeyInfoContent: cachedKeyInfoContent, ...options });
   const inner = sx as unknown as Internals;
+  if (extra.signatureOnly) {
+    const serialize = inner.serialize.bind(sx);
+    inner.serialize = (node) => (node.nodeType === 9 ? '' : serialize(node));
+  }
   inner.idAttributes = [DEREFERENCE_ATTRIBUTE];
   const indexes = new WeakMap<Document, Map<string, Element[]>>();
   const originalSignedInfoCanon = inner.getCanonSignedInfoXml.bind(sx);

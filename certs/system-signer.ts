@@ -135,7 +135,7 @@ export function signSystem(cdaXml: string, cred: SignerCredential, opts: SignOpt
     publicCert: cred.certificatePem,
     signatureAlgorithm: ALG.rsaSha256,
     canonicalizationAlgorithm: ALG.excC14n,
-  });
+  }, { signatureOnly: true });
   const transforms = [ALG.envelopedSignature, ALG.excC14n];
   // Paths down the known structure (child steps only): `//*[@ID=…]` would walk every element of the
   // document, three times per signature. planInsertion made each ID unique, so both select the same element.
