@@ -2,6 +2,11 @@
 // kept out of every check on untrusted input (libs.md §3: its chain verification had a CVSS 9.1
 // basicConstraints bypass); @peculiar/x509 itself needs a reflect-metadata polyfill this project does
 // not ship, so the plain ASN.1 schema package reads key usage and DN attributes.
+//
+// Facts are cached per certificate: a verifier sees the same few signer certificates on every
+// document, and reading one (X.509 parse, two ASN.1 parses, the issuer's signature) cost about as
+// much as the rest of a signature check. Caches hold at most CACHE_LIMIT certificates and are keyed
+// by the exact certificate bytes, so a different certificate is never answered from another's entry.
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, KeyUsage, KeyUsageFlags, id_ce_keyUsage } from '@peculiar/asn1-x509';
@@ -21,6 +26,20 @@ export interface CertificateFacts {
 }
 
 const OID_SERIAL_NUMBER = '2.5.4.5';
+const CACHE_LIMIT = 256;
+
+/** A Map that forgets everything once it holds `limit` entries (cheap, and enough for a few hot keys). */
+function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= CACHE_LIMIT) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+const factsOf = new WeakMap<X509Certificate, CertificateFacts>();
+const keyUsageOf = new WeakMap<X509Certificate, { bits: number | undefined }>();
+const issuedBy = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+const byBase64 = new Map<string, X509Certificate>();
+const byPem = new Map<string, X509Certificate[]>();
 
 function parseAsn1(cert: X509Certificate): Certificate {
   return AsnConvert.parse(cert.raw, Certificate);
@@ -29,11 +48,13 @@ function parseAsn1(cert: X509Certificate): Certificate {
 const dn = (text: string) => text.split('\n').join(', ');
 
 export function certificateFacts(cert: X509Certificate): CertificateFacts {
+  const known = factsOf.get(cert);
+  if (known) return known;
   let subjectSerialNumber: string | undefined;
   for (const rdn of parseAsn1(cert).tbsCertificate.subject) {
     for (const attr of rdn) if (attr.type === OID_SERIAL_NUMBER) subjectSerialNumber = attr.value.toString();
   }
-  return {
+  const facts: CertificateFacts = {
     subject: dn(cert.subject),
     ...(subjectSerialNumber === undefined ? {} : { subjectSerialNumber }),
     issuer: dn(cert.issuer),
@@ -41,13 +62,18 @@ export function certificateFacts(cert: X509Certificate): CertificateFacts {
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
   };
+  factsOf.set(cert, facts);
+  return facts;
 }
 
 /** KeyUsage bits, or undefined when the extension is absent (then no usage is restricted by it). */
 export function keyUsageBits(cert: X509Certificate): number | undefined {
+  const known = keyUsageOf.get(cert);
+  if (known) return known.bits;
   const ext = parseAsn1(cert).tbsCertificate.extensions?.find((e) => e.extnID === id_ce_keyUsage);
-  if (!ext) return undefined;
-  return AsnConvert.parse(ext.extnValue, KeyUsage).toNumber();
+  const bits = ext ? AsnConvert.parse(ext.extnValue, KeyUsage).toNumber() : undefined;
+  keyUsageOf.set(cert, { bits });
+  return bits;
 }
 
 export const KEY_USAGE = {
@@ -99,14 +125,34 @@ export function chainProblem(cert: X509Certificate, trusted: readonly X509Certif
   for (const ca of candidates) {
     if (!ca.ca) continue;
     if (validityAt(ca, at)) continue;
-    if (cert.verify(ca.publicKey)) return undefined;
+    if (issuerSignatureVerifies(cert, ca)) return undefined;
   }
   return 'certificate signature does not verify against its trusted issuer, or the issuer is not a valid CA at signature time';
+}
+
+/** `ca`'s signature over `cert`, checked once per pair of certificate objects. */
+function issuerSignatureVerifies(cert: X509Certificate, ca: X509Certificate): boolean {
+  let byCa = issuedBy.get(cert);
+  if (!byCa) issuedBy.set(cert, (byCa = new WeakMap()));
+  let ok = byCa.get(ca);
+  if (ok === undefined) byCa.set(ca, (ok = cert.verify(ca.publicKey)));
+  return ok;
 }
 
 export function pemToCertificates(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((b) => new X509Certificate(b));
+}
+
+/** pemToCertificates for bundles read again and again (trusted CAs): the same objects for the same text. */
+export function cachedPemToCertificates(pem: string): X509Certificate[] {
+  return byPem.get(pem) ?? boundedSet(byPem, pem, pemToCertificates(pem));
+}
+
+/** The certificate in a KeyInfo X509Certificate (Base64 DER, whitespace allowed); one object per distinct certificate. */
+export function certificateFromBase64(b64: string): X509Certificate {
+  const body = b64.replace(/\s+/g, '');
+  return byBase64.get(body) ?? boundedSet(byBase64, body, new X509Certificate(Buffer.from(body, 'base64')));
 }
 
 export function base64ToPem(b64: string, label = 'CERTIFICATE'): string {

@@ -18,14 +18,24 @@ export interface PlainError {
   details?: Record<string, unknown>;
 }
 
+/** One document of a signBatch; `now` as epoch ms. */
+export interface BatchItem {
+  xml: string;
+  now?: number;
+}
+
+export type BatchResult = { ok: true; signedXml: string; receipt: SignatureReceipt } | { ok: false; error: PlainError };
+
 export type ToThread =
   | { type: 'sign'; id: number; identityId: string; xml: string; now?: number }
+  | { type: 'signBatch'; id: number; identityId: string; items: BatchItem[] }
   | { type: 'reload'; id: number; identities?: SigningIdentityConfig[] }
   | { type: 'verify'; id: number; xml: string; options: VerifyRequestOptions };
 
 export type FromThread =
   | { type: 'ready'; error?: PlainError }
   | { type: 'signed'; id: number; signedXml: string; receipt: SignatureReceipt }
+  | { type: 'signedBatch'; id: number; results: BatchResult[] }
   | { type: 'failed'; id: number; error: PlainError }
   | { type: 'reloaded'; id: number; error?: PlainError }
   | { type: 'verified'; id: number; result: VerificationResult };

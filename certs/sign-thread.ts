@@ -8,7 +8,8 @@ import type { SigningIdentityConfig } from '../config/schema.ts';
 import { SigningKeyStore } from './keystore.ts';
 import { signSystem } from './system-signer.ts';
 import { verifyDocumentSignatures } from './verify.ts';
-import type { PlainError, ToThread, FromThread } from './sign-thread-protocol.ts';
+import { checkOwnSignature } from './self-check.ts';
+import type { BatchResult, PlainError, ToThread, FromThread } from './sign-thread-protocol.ts';
 
 interface ThreadData {
   identities: SigningIdentityConfig[];
@@ -34,20 +35,33 @@ try {
   post({ type: 'ready', error: plain(err) });
 }
 
+function signOne(keys: SigningKeyStore, identityId: string, xml: string, at: number | undefined) {
+  const now = at === undefined ? new Date() : new Date(at);
+  const credential = keys.current(identityId, now);
+  const selfCheck = data.selfCheck ? (signed: string, signatureId: string) => checkOwnSignature(signed, signatureId, credential.certificate, now) : undefined;
+  return signSystem(xml, credential, { now, ...(selfCheck ? { selfCheck } : {}) });
+}
+
 port.on('message', (msg: ToThread) => {
   if (!store) return;
   if (msg.type === 'sign') {
     try {
-      const now = msg.now === undefined ? new Date() : new Date(msg.now);
-      const credential = store.current(msg.identityId, now);
-      const selfCheck = data.selfCheck
-        ? (xml: string, signatureId: string) => verifyDocumentSignatures(xml, { onlySignatureId: signatureId, now })
-        : undefined;
-      const result = signSystem(msg.xml, credential, { now, ...(selfCheck ? { selfCheck } : {}) });
+      const result = signOne(store, msg.identityId, msg.xml, msg.now);
       post({ type: 'signed', id: msg.id, signedXml: result.signedXml, receipt: result.receipt });
     } catch (err) {
       post({ type: 'failed', id: msg.id, error: plain(err) });
     }
+  } else if (msg.type === 'signBatch') {
+    // One answer for the batch; each document succeeds or fails on its own.
+    const results: BatchResult[] = msg.items.map((item) => {
+      try {
+        const r = signOne(store!, msg.identityId, item.xml, item.now);
+        return { ok: true, signedXml: r.signedXml, receipt: r.receipt };
+      } catch (err) {
+        return { ok: false, error: plain(err) };
+      }
+    });
+    post({ type: 'signedBatch', id: msg.id, results });
   } else if (msg.type === 'verify') {
     try {
       const { now, ...rest } = msg.options;

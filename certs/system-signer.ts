@@ -8,10 +8,10 @@
 // outside the inserted element keeps its input bytes, so signatures already in the document and the
 // body digest stay intact.
 import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
 import { GatewayError } from '../domain/errors.ts';
 import { ALG, BODY_ELEMENTS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_TYPE_CODE_SYSTEM } from './kanta-signature.ts';
 import { certificateFacts, type CertificateFacts } from './certificate-checks.ts';
+import { idIndexedSignedXml } from './id-indexed-signed-xml.ts';
 import { attributeByLocalName, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
 import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 
@@ -37,11 +37,14 @@ interface Insertion {
   before: string;
   after: string;
   bodyId: string;
+  /** nonXMLBody or structuredBody. */
+  bodyElement: string;
 }
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 const COLLECTION_OPEN = `<hl7fi:signatureCollection xmlns:hl7fi="${HL7FI_NS}">`;
 const COLLECTION_CLOSE = '</hl7fi:signatureCollection>';
+const XPATH_COLLECTION = "/*/*[local-name()='localSocialHeader']/*[local-name()='signatureCollection']";
 
 function missing(field: string): GatewayError {
   return new GatewayError('INTAKE_MISSING_FIELD', `The CDA has no ${field}`, { details: { field } });
@@ -87,14 +90,15 @@ function planInsertion(xml: string, newIds: string[]): Insertion {
   const collection = collections.length ? (elements[collections[0] as number] as ScannedElement) : undefined;
   // `<x/>` is reopened as `<x>…</x>`: the only bytes of the tenant's text that change, in the unsigned header.
   const reopen = (el: ScannedElement) => ({ from: el.startTagEnd - 2, to: el.startTagEnd });
-  if (collection && !collection.selfClosing) return { from: collection.endTagStart, to: collection.endTagStart, before: '', after: '', bodyId };
+  const bodyElement = body.localName;
+  if (collection && !collection.selfClosing) return { from: collection.endTagStart, to: collection.endTagStart, before: '', after: '', bodyId, bodyElement };
   if (collection) {
     const at = reopen(collection);
     if (xml.slice(at.from, at.to) !== '/>') throw invalid('hl7fi:signatureCollection', 'unexpected empty-element syntax');
-    return { ...at, before: '>', after: `</${collection.qname}>`, bodyId };
+    return { ...at, before: '>', after: `</${collection.qname}>`, bodyId, bodyElement };
   }
-  if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, bodyId };
-  return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, bodyId };
+  if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, bodyId, bodyElement };
+  return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, bodyId, bodyElement };
 }
 
 const signerCache = new Map<string, CertificateFacts>();
@@ -126,18 +130,21 @@ export function signSystem(cdaXml: string, cred: SignerCredential, opts: SignOpt
   const head = cdaXml.slice(0, plan.from) + plan.before + open;
   const tail = close + plan.after + cdaXml.slice(plan.to);
 
-  const sig = new SignedXml({
+  const sig = idIndexedSignedXml({
     privateKey: cred.privateKey,
     publicCert: cred.certificatePem,
     signatureAlgorithm: ALG.rsaSha256,
     canonicalizationAlgorithm: ALG.excC14n,
-  });
+  }, { signatureOnly: true });
   const transforms = [ALG.envelopedSignature, ALG.excC14n];
-  sig.addReference({ xpath: `//*[@ID='${timestampId}']`, transforms, digestAlgorithm: ALG.sha256 });
-  sig.addReference({ xpath: `//*[@ID='${plan.bodyId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  // Paths down the known structure (child steps only): `//*[@ID=…]` would walk every element of the
+  // document, three times per signature. planInsertion made each ID unique, so both select the same element.
+  const wrapperPath = `${XPATH_COLLECTION}/*[local-name()='signature' and @ID='${signatureId}']`;
+  sig.addReference({ xpath: `${wrapperPath}/*[local-name()='signatureTimestamp' and @ID='${timestampId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  sig.addReference({ xpath: `/*/*[local-name()='component']/*[local-name()='${plan.bodyElement}' and @ID='${plan.bodyId}']`, transforms, digestAlgorithm: ALG.sha256 });
   let signatureXml: string;
   try {
-    sig.computeSignature(head + tail, { prefix: 'ds', location: { reference: `//*[@ID='${signatureId}']`, action: 'append' } });
+    sig.computeSignature(head + tail, { prefix: 'ds', location: { reference: wrapperPath, action: 'append' } });
     signatureXml = sig.getSignatureXml();
   } catch (err) {
     throw new GatewayError('SIGN_FAILED', `xml-crypto could not sign: ${(err as Error).message.slice(0, 160)}`, { cause: err });

@@ -8,12 +8,12 @@
 // - a thrown error and a `false` from checkSignature both mean invalid;
 // - KeyInfo is never trusted blindly: its certificate becomes the key only after validity at the
 //   signature time, key usage, expected organisation and (with a CA bundle) chain checks.
-import { X509Certificate } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
+import type { X509Certificate } from 'node:crypto';
 import { GatewayError } from '../domain/errors.ts';
 import { attr, child, children, parseXmlSafely, textOf } from '../adapters/xml/safe-parse.ts';
 import { ALLOWED, BODY_ELEMENTS, DS_NS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_KIND_BY_CODE, type SignatureKind } from './kanta-signature.ts';
-import { base64ToPem, canVerifySignatures, certificateFacts, chainProblem, pemToCertificates, validityAt } from './certificate-checks.ts';
+import { cachedPemToCertificates, canVerifySignatures, certificateFacts, certificateFromBase64, chainProblem, validityAt } from './certificate-checks.ts';
+import { idIndexedSignedXml } from './id-indexed-signed-xml.ts';
 
 export interface VerifyOptions {
   /** CA bundle(s) the signer certificate must chain to; without it only the embedded certificate is used (chainChecked: false). */
@@ -157,10 +157,8 @@ function checkSignature(wrapper: Element, ctx: DocumentContext): SignatureCheck 
   const certText = certEls.length > 0 ? textOf(certEls.item(0) as Element) : undefined;
   if (!certText) return fail('KeyInfo carries no X509Certificate');
   let cert: X509Certificate;
-  let certPem: string;
   try {
-    certPem = base64ToPem(certText);
-    cert = new X509Certificate(certPem);
+    cert = certificateFromBase64(certText);
   } catch {
     return fail('the KeyInfo certificate cannot be read');
   }
@@ -185,7 +183,8 @@ function checkSignature(wrapper: Element, ctx: DocumentContext): SignatureCheck 
     out.chainChecked = true;
   }
 
-  const verifier = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
+  // The key is the checked certificate's (a KeyObject: no PEM parse per signature), never KeyInfo's by itself.
+  const verifier = idIndexedSignedXml({ publicCert: cert.publicKey, getCertFromKeyInfo: () => null });
   try {
     verifier.loadSignature(sigEl);
     if (verifier.checkSignature(ctx.xml) !== true) {
@@ -210,7 +209,7 @@ function invalidDocument(reason: string): VerificationResult {
 export function verifyDocumentSignatures(xml: string, opts: VerifyOptions = {}): VerificationResult {
   let trusted: X509Certificate[] = [];
   try {
-    trusted = (opts.trustedCaPems ?? []).flatMap((p) => pemToCertificates(p));
+    trusted = (opts.trustedCaPems ?? []).flatMap((p) => cachedPemToCertificates(p));
   } catch (err) {
     throw new GatewayError('CERT_LOAD_FAILED', 'The trusted CA bundle holds an unreadable certificate', { cause: err });
   }

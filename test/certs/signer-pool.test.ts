@@ -82,6 +82,29 @@ describe('certs/signer-pool', function () {
     expect(longestGap).to.be.lessThan(Math.max(100, elapsed / 2));
   });
 
+  it('drains what is queued in batches per key: each caller gets its own document back, a bad one fails alone', async () => {
+    const docs = Array.from({ length: 40 }, (_, i) => ({ id: i % 3 === 0 ? 'org2' : 'org1', xml: i === 17 ? '<notCda/>' : sampleDoc(300 + i) }));
+    const before = { ...pool.batchStats };
+    const settled = await Promise.allSettled(docs.map((d) => pool.sign(d.id, d.xml)));
+    expect(pool.queuedDocuments).to.equal(0);
+    // Two threads hold two batches each; the other 36 documents waited and went out several to a message.
+    const batches = pool.batchStats.batches - before.batches;
+    expect(pool.batchStats.documents - before.documents).to.equal(40);
+    expect(batches).to.be.lessThan(40 - 4);
+    settled.forEach((r, i) => {
+      if (i === 17) {
+        expect(r.status).to.equal('rejected');
+        expect(errorCodeOf((r as PromiseRejectedResult).reason)).to.equal('INTAKE_NOT_CDA');
+        return;
+      }
+      expect(r.status).to.equal('fulfilled');
+      const { signedXml, receipt } = (r as PromiseFulfilledResult<{ signedXml: string; receipt: { bodyId: string; signer: { serialNumber?: string } } }>).value;
+      expect(receipt.bodyId).to.equal(/<nonXMLBody[^>]*ID="([^"]+)"/.exec(docs[i]!.xml)![1]);
+      expect(receipt.signer.serialNumber).to.equal(docs[i]!.id === 'org2' ? ORG2 : ORG1);
+      expect(signedXml.startsWith(docs[i]!.xml.slice(0, 200))).to.equal(true);
+    });
+  });
+
   it('brings errors back as GatewayError with their code', async () => {
     const unknown = await pool.sign('nobody', sampleDoc(22)).catch((e: unknown) => e);
     expect(unknown).to.be.instanceOf(GatewayError);
