@@ -221,7 +221,12 @@ export const RetrySchema = z.strictObject({
 
 export const QueuesSchema = z.strictObject({
   retry: RetrySchema.prefault({}),
-  batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(20), waitMs: z.number().int().min(0).default(50) }).prefault({}),
+  /**
+   * size: documents a send lane takes on at once. waitMs: how long a lane gathers documents before handing
+   * them to the signer; 0 by default, since the signer pool itself drains what is queued per signing key
+   * (certs/signer-pool.ts), so waiting here only adds latency.
+   */
+  batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(20), waitMs: z.number().int().min(0).default(0) }).prefault({}),
   laneConcurrency: z.number().int().min(1).max(256).default(8),
   /** Documents admitted into one send lane ahead of sending; small values make tenant fairness tight. */
   laneHighWater: z.number().int().min(1).max(100_000).default(64),
