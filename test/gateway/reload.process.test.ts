@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startKantaDouble, type KantaDouble } from '../../adapters/kanta-double/server.ts';
-import { demoDoubleOptions } from '../../gateway/demo.ts';
+import { demoDoubleOptions } from '../../gateway/demo/demo-environment.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { createDemoPki, startGatewayProcess, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../helpers/processes.ts';
 

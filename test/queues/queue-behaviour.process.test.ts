@@ -9,7 +9,9 @@ import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import type { TestPkiManifest } from '../../certs/test-pki.ts';
 import type { ConfigInput } from '../../config/schema.ts';
-import { DEMO, newDocumentId, statusOf, submit } from '../../gateway/demo.ts';
+import { statusOf, submit } from '../../gateway/client/gateway-client.ts';
+import { DEMO } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { createDemoPki, startDoubleProcess, startGatewayProcess, writeGatewayConfig, type DoubleProcess, type GatewayConfigFile, type GatewayProcess } from '../helpers/processes.ts';
 
