@@ -42,6 +42,8 @@ export interface DemoEnvironmentOptions {
   doubleFaults?: Parameters<KantaDouble['setFaults']>[0];
   /** Keep the double's archive across restarts in this directory. */
   doubleStateDir?: string;
+  /** A demo PKI made earlier by createDemoPki (tests share one: making it takes seconds); default a new one under dir/pki. */
+  pki?: TestPkiManifest;
 }
 
 export const DEMO_ORGS = [DEMO.region, DEMO.hoiva, DEMO.perhe];
@@ -118,7 +120,7 @@ export function writeDemoConfig(args: { dir: string; pki: TestPkiManifest; redis
 /** Starts Redis, PKI and the Kanta double (in this process) and writes the sample gateway configuration. */
 export async function buildDemoEnvironment(opts: DemoEnvironmentOptions): Promise<DemoEnvironment> {
   mkdirSync(opts.dir, { recursive: true });
-  const pki = await createDemoPki(path.join(opts.dir, 'pki'));
+  const pki = opts.pki ?? (await createDemoPki(path.join(opts.dir, 'pki')));
   const redis = opts.redis ?? (await startLocalRedis({ dir: path.join(opts.dir, 'redis'), appendOnly: true }));
   let double: KantaDouble;
   try {

@@ -19,6 +19,7 @@ import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { xmlsecVerifies } from '../certs/helpers.ts';
+import { sharedDemoPki } from '../helpers/demo-pki.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
@@ -37,6 +38,7 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-e2e-'));
     env = await buildDemoEnvironment({
       dir,
+      pki: await sharedDemoPki(),
       override: (c) => {
         c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 };
         c.signer = { ...c.signer, incomingSigner: 'tenant' };
@@ -264,7 +266,7 @@ describe('end to end: Redis down at intake', function () {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-down-'));
     redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
-    env = await buildDemoEnvironment({ dir, redis });
+    env = await buildDemoEnvironment({ dir, redis, pki: await sharedDemoPki() });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
   });
   after(async () => {

@@ -14,6 +14,7 @@ import { errorCodeOf } from '../../domain/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis } from '../../queues/local-redis-server.ts';
+import { sharedDemoPki } from '../helpers/demo-pki.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
@@ -34,7 +35,7 @@ describe('ops API (full environment)', function () {
 
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-ops-'));
-    env = await buildDemoEnvironment({ dir });
+    env = await buildDemoEnvironment({ dir, pki: await sharedDemoPki() });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
   });
   after(async () => {
