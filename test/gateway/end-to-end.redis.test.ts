@@ -235,13 +235,20 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const docId = newDocumentId(DEMO.perhe.oid);
     expect((await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId, hetu }))).status).to.equal(202);
     await waitFor(() => statusOf(gw.url, env.tokens.perhe, docId), (st) => st.status === 'archived');
-    await new Promise((r) => setTimeout(r, 200)); // the archived entry is appended after the state change
-    const res = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.ops}` } });
-    expect(res.status).to.equal(200);
-    const text = await res.text();
+    // The archived entry is appended after the state change: wait for it rather than for a guess.
+    const actionsOf = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; documentId?: string }).filter((r) => r.documentId === docId).map((r) => r.action);
+    const log = await waitFor(
+      async () => {
+        const res = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.ops}` } });
+        return { status: res.status, text: await res.text() };
+      },
+      (l) => l.status !== 200 || actionsOf(l.text).includes('archived'),
+    );
+    expect(log.status).to.equal(200);
+    const text = log.text;
     expect(text).to.not.contain(hetu);
     expect(verifyChain(text).valid).to.equal(true);
-    const actions = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; documentId?: string }).filter((r) => r.documentId === docId).map((r) => r.action);
+    const actions = actionsOf(text);
     expect(actions).to.include.members(['intake-accepted', 'status-read', 'archived']);
     const other = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.hoiva}` } });
     expect(other.status).to.equal(403);

@@ -17,14 +17,14 @@ interface Material {
 
 function material(envVar: string, besideCheckout: string): Material {
   const fromEnv = process.env[envVar];
-  if (fromEnv) return { envVar, shown: `${envVar}=${fromEnv}`, dir: path.resolve(fromEnv) };
+  if (fromEnv) return { envVar, shown: `${envVar} (${fromEnv})`, dir: path.resolve(fromEnv) };
   return { envVar, shown: besideCheckout, dir: path.resolve(REPO_ROOT, besideCheckout) };
 }
 
 function fileOrSkip(test: Mocha.Context, m: Material, name: string): string {
   const file = path.join(m.dir, name);
   if (!existsSync(file)) {
-    console.log(`  - skipped: ${m.shown}/${name} not found (set ${m.envVar})`);
+    console.log(`  - skipped: ${name} not found in ${m.shown} (set ${m.envVar})`);
     test.skip();
   }
   return file;
