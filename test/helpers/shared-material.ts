@@ -10,6 +10,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Material {
   envVar: string;
+  /** What to do about it, for the skip line. */
+  hint: string;
   /** Where it was looked for, as the skip line names it. */
   shown: string;
   dir: string;
@@ -17,14 +19,14 @@ interface Material {
 
 function material(envVar: string, besideCheckout: string): Material {
   const fromEnv = process.env[envVar];
-  if (fromEnv) return { envVar, shown: `${envVar} (${fromEnv})`, dir: path.resolve(fromEnv) };
-  return { envVar, shown: besideCheckout, dir: path.resolve(REPO_ROOT, besideCheckout) };
+  if (fromEnv) return { envVar, hint: `check ${envVar}`, shown: `${envVar}=${fromEnv}`, dir: path.resolve(fromEnv) };
+  return { envVar, hint: `set ${envVar}`, shown: besideCheckout, dir: path.resolve(REPO_ROOT, besideCheckout) };
 }
 
 function fileOrSkip(test: Mocha.Context, m: Material, name: string): string {
   const file = path.join(m.dir, name);
   if (!existsSync(file)) {
-    console.log(`  - skipped: ${name} not found in ${m.shown} (set ${m.envVar})`);
+    console.log(`  - skipped: ${name} not found in ${m.shown} (${m.hint})`);
     test.skip();
   }
   return file;
