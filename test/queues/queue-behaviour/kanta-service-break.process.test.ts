@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { statusOf } from '../../../gateway/client/gateway-client.ts';
 import { DEMO } from '../../../gateway/demo/demo-environment.ts';
-import { ownDoc, startWorld, stopWorld, submitAll, waitUntil, type World } from '../../helpers/process-world.ts';
+import { ops, ownDoc, startWorld, stopWorld, submitAll, waitUntil, type World } from '../../helpers/process-world.ts';
 
 describe('queues with real processes', function () {
   this.timeout(240_000);
@@ -10,7 +10,7 @@ describe('queues with real processes', function () {
   describe('Kanta service break', () => {
     // The window is configurable (KGW_TEST_MAINTENANCE_SECONDS; a real break lasts hours); a few
     // seconds already make the difference between a breaker and none plain, see the bound below.
-    const windowSeconds = Number(process.env.KGW_TEST_MAINTENANCE_SECONDS ?? 6);
+    const windowSeconds = Number(process.env.KGW_TEST_MAINTENANCE_SECONDS ?? 8);
     const openMs = 1_000;
     const retry = { baseDelayMs: 100, maxDelayMs: 500 };
     const failureThreshold = 3;
@@ -21,9 +21,13 @@ describe('queues with real processes', function () {
     after(() => stopWorld(w));
 
     it(`opens the circuit in a ${windowSeconds} s maintenance window, burns no attempts while open, and drains after`, async () => {
-      await w.double.setFaults({ maintenanceSeconds: windowSeconds });
+      // The documents are queued first (tenant paused) and the window opens just before they go, so
+      // a slow machine cannot spend the window on intake and never meet the break.
+      expect((await ops(w, 'POST', '/v1/ops/tenants/perhe/pause')).state).to.equal('paused');
       const docs = Array.from({ length: 40 }, () => ownDoc('perhe'));
       expect((await submitAll(w.gateway.url, w.cfg.tokens.perhe, docs)).every((s) => s === 202)).to.equal(true);
+      await w.double.setFaults({ maintenanceSeconds: windowSeconds });
+      expect((await ops(w, 'POST', '/v1/ops/tenants/perhe/resume')).state).to.equal('running');
       await waitUntil(
         async () => {
           const r = await fetch(`${w.gateway.url}/v1/ops/queues`, { headers: { authorization: `Bearer ${w.cfg.tokens.ops}` } });
@@ -36,7 +40,7 @@ describe('queues with real processes', function () {
       let attempts = 0;
       for (const d of docs) attempts += Number((await statusOf(w.gateway.url, w.cfg.tokens.perhe, d.documentId)).attempts);
       // Without the breaker, 40 documents retrying every ≤ 0.5 s through the window would make about
-      // 40 × 2 × windowSeconds sends (480 for 6 s). With it: the sends that opened it, one probe per
+      // 40 × 2 × windowSeconds sends (640 for 8 s). With it: the sends that opened it, one probe per
       // open period, one success each, and slack for sends already in flight.
       const probes = Math.ceil((windowSeconds * 1_000) / openMs) + 1;
       const bound = 40 + failureThreshold + probes + 16;
