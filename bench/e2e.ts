@@ -23,7 +23,7 @@ import { loadCredential } from '../certs/credential.ts';
 import { signSystem } from '../certs/system-signer.ts';
 import { initTestPki, type TestPkiManifest } from '../certs/test-pki.ts';
 import type { ConfigInput } from '../config/schema.ts';
-import { DEMO, type DemoTokens } from '../gateway/demo.ts';
+import { DEMO, type DemoTokens } from '../gateway/demo/demo-environment.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { startLocalRedis, type LocalRedis } from '../queues/local-redis-server.ts';
 import { startDoubleProcess, writeGatewayConfig } from '../test/helpers/processes.ts';

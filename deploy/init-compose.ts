@@ -15,7 +15,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { initTestPki } from '../certs/test-pki.ts';
 import type { ConfigInput } from '../config/schema.ts';
-import { DEMO, demoDoubleOptions, newDemoTokens, writeDemoConfig } from '../gateway/demo.ts';
+import { DEMO, demoDoubleOptions, newDemoTokens, writeDemoConfig } from '../gateway/demo/demo-environment.ts';
 
 /** Where compose mounts the PKI directory in both containers. */
 export const CONTAINER_PKI = '/etc/kanta-gateway/pki';

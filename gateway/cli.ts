@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { GatewayError } from '../domain/errors.ts';
 import { createLogger } from './logger.ts';
+import { untilSignal } from './until-signal.ts';
 
 const USAGE = `kanta-gateway <command>
 
@@ -24,19 +25,6 @@ const USAGE = `kanta-gateway <command>
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const stdio: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
-
-/** Resolves when the process is asked to stop. */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 function configCheck(file: string | undefined, out: Out): number {
   if (!file) {
@@ -160,7 +148,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     case 'serve':
       return serve(rest, out);
     case 'demo': {
-      const { runDemo } = await import('./demo.ts');
+      const { runDemo } = await import('./demo/run-demo.ts');
       return runDemo(rest, out);
     }
     case 'kanta-double': {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { certsListCommand, initTestPkiCommand, signCommand, verifyCommand } from '../../certs/commands.ts';
 import type { TestPkiManifest } from '../../certs/test-pki.ts';
-import { ORG1, SAMPLE_PATH, compactSample, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
+import { ORG1, compactSample, publishedSamplePath, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 describe('certs/commands', function () {
   this.timeout(60_000);
@@ -70,10 +70,11 @@ describe('certs/commands', function () {
     expect(signCommand([input]).exitCode).to.equal(2);
   });
 
-  it('verify exits 1 on the published sample and 0 on its compact form', () => {
-    expect(verifyCommand([SAMPLE_PATH]).exitCode).to.equal(1);
+  it('verify exits 1 on the published sample and 0 on its compact form', function () {
+    const samplePath = publishedSamplePath(this);
+    expect(verifyCommand([samplePath]).exitCode).to.equal(1);
     const compact = path.join(dir, 'compact.xml');
-    writeFileSync(compact, compactSample());
+    writeFileSync(compact, compactSample(samplePath));
     const r = verifyCommand([compact]);
     expect(r.exitCode).to.equal(0);
     expect(JSON.parse(r.stdout).signatures).to.have.length(2);

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeSampleCda, type SampleDocumentOptions } from '../../adapters/cda/sample-document.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
+import { compactSignedForm, sampleOrSkip } from '../helpers/shared-material.ts';
 
 export const ORG1 = '1.2.246.10.12345678.10.0';
 export const ORG2 = '1.2.246.10.87654321.10.0';
@@ -21,15 +21,14 @@ export function sampleDoc(n = 1, extra: Partial<SampleDocumentOptions> = {}): st
   });
 }
 
-// ../shared beside the checkout (the project's shared material), as on every developer machine and in CI.
-export const SAMPLE_PATH = fileURLToPath(new URL('../../../shared/samples/asia_S.xml', import.meta.url));
+/** The published sample asia_S.xml (test/helpers/shared-material.ts); skips the calling test without it. */
+export function publishedSamplePath(test: Mocha.Context): string {
+  return sampleOrSkip(test, 'asia_S.xml');
+}
 
 /** samples/README.md: whitespace before comments, then comments, then whitespace-only text between tags. */
-export function compactSample(): string {
-  return readFileSync(SAMPLE_PATH, 'utf8')
-    .replace(/\s+<!--/g, '<!--')
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/>\s+</g, '><');
+export function compactSample(samplePath: string): string {
+  return compactSignedForm(readFileSync(samplePath, 'utf8'));
 }
 
 export function tempDir(prefix: string): string {

@@ -4,7 +4,7 @@ import { signSystem } from '../../certs/system-signer.ts';
 import { checkOwnSignature } from '../../certs/self-check.ts';
 import { loadCredential, type Credential } from '../../certs/credential.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
-import { ORG1, ORG2, SAMPLE_PATH, compactSample, sampleDoc, tempDir } from './helpers.ts';
+import { ORG1, ORG2, compactSample, publishedSamplePath, sampleDoc, tempDir } from './helpers.ts';
 
 describe('certs/self-check', () => {
   let pki: TestPkiManifest;
@@ -22,9 +22,10 @@ describe('certs/self-check', () => {
 
   const check = (xml: string, c = cred) => checkOwnSignature(xml, 'sig_s', c.certificate);
 
-  it('passes on the signer output, also beside professional signatures and on the published sample with CRLF and comments', () => {
+  it('passes on the signer output, also beside professional signatures and on the published sample with CRLF and comments', function () {
     expect(check(signed)).to.deep.equal({ valid: true });
-    for (const input of [compactSample(), readFileSync(SAMPLE_PATH, 'utf8')]) {
+    const samplePath = publishedSamplePath(this);
+    for (const input of [compactSample(samplePath), readFileSync(samplePath, 'utf8')]) {
       const out = signSystem(input, cred, { signatureId: 'sig_s' }).signedXml;
       expect(check(out)).to.deep.equal({ valid: true });
     }

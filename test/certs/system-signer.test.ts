@@ -7,7 +7,7 @@ import { loadCredential, type Credential } from '../../certs/credential.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
 import { errorCodeOf } from '../../domain/errors.ts';
-import { ORG1, SAMPLE_PATH, compactSample, embeddedCertFile, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
+import { ORG1, compactSample, embeddedCertFile, publishedSamplePath, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 const select = xpath.useNamespaces({ cda: 'urn:hl7-org:v3', hl7fi: 'urn:hl7finland', ds: 'http://www.w3.org/2000/09/xmldsig#' });
 
@@ -82,8 +82,8 @@ describe('certs/system-signer', () => {
     expect(xmlsecVerifies(signedXml, { trustedPem: pki.ca.certFile })).to.equal(true);
   });
 
-  it('adds the system signature next to professional signatures, which stay valid (real sample, compact form)', () => {
-    const input = compactSample();
+  it('adds the system signature next to professional signatures, which stay valid (real sample, compact form)', function () {
+    const input = compactSample(publishedSamplePath(this));
     const { signedXml } = signSystem(input, cred, { signatureId: 'sig_system' });
     const ids = nodes(signedXml, '//hl7fi:signatureCollection/hl7fi:signature/@ID').map((a) => (a as Attr).value);
     expect(ids).to.deep.equal(['sig_5bada148-2695-11f1-849f-005056805429', 'sig_e513809e-2695-11f1-849f-005056805429', 'sig_system']);
@@ -94,8 +94,8 @@ describe('certs/system-signer', () => {
     expect(xmlsecVerifies(signedXml, { pubkeyCertPem: embeddedCertFile(signedXml, 1) })).to.equal(true);
   });
 
-  it('signs the published sample as it is (CRLF, comments with tags inside, ep2 prefix): its own signature verifies', () => {
-    const published = readFileSync(SAMPLE_PATH, 'utf8');
+  it('signs the published sample as it is (CRLF, comments with tags inside, ep2 prefix): its own signature verifies', function () {
+    const published = readFileSync(publishedSamplePath(this), 'utf8');
     const { signedXml } = signSystem(published, cred, { signatureId: 'sig_pub' });
     const start = signedXml.indexOf('<hl7fi:signature xmlns:hl7fi="urn:hl7finland" ID="sig_pub">');
     const end = signedXml.indexOf('</hl7fi:signature>', start) + '</hl7fi:signature>'.length;

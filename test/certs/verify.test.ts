@@ -8,7 +8,7 @@ import { loadCredential, type Credential } from '../../certs/credential.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
 import { ALG } from '../../certs/kanta-signature.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
-import { ORG1, ORG2, SAMPLE_PATH, compactSample, embeddedCertFile, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
+import { ORG1, ORG2, compactSample, embeddedCertFile, publishedSamplePath, sampleDoc, tempDir, xmlsecVerifies } from './helpers.ts';
 
 describe('certs/verify', () => {
   let pki: TestPkiManifest;
@@ -169,8 +169,8 @@ describe('certs/verify', () => {
   });
 
   describe('the public Kanta sample asia_S.xml', () => {
-    it('as published is INVALID (re-indented after signing: digest mismatch), as xmlsec1 also says', () => {
-      const published = readFileSync(SAMPLE_PATH, 'utf8');
+    it('as published is INVALID (re-indented after signing: digest mismatch), as xmlsec1 also says', function () {
+      const published = readFileSync(publishedSamplePath(this), 'utf8');
       const r = verifyDocumentSignatures(published);
       expect(r.valid).to.equal(false);
       expect(r.signatures).to.have.length(2);
@@ -178,8 +178,8 @@ describe('certs/verify', () => {
       expect(xmlsecVerifies(published, { pubkeyCertPem: embeddedCertFile(published, 1) })).to.equal(false);
     });
 
-    it('in its compact form is VALID for both professional signatures (embedded certificate, no chain)', () => {
-      const compact = compactSample();
+    it('in its compact form is VALID for both professional signatures (embedded certificate, no chain)', function () {
+      const compact = compactSample(publishedSamplePath(this));
       const r = verifyDocumentSignatures(compact);
       expect(r.valid, r.reason).to.equal(true);
       expect(r.chainChecked).to.equal(false);

@@ -4,7 +4,7 @@
 // before and after storing, answers that hang or come late, slow drips); two gateway processes on one
 // Redis with one killed again and again. Sizes come from the caller (full run or the short CI variant).
 import type { ConfigInput } from '../../config/schema.ts';
-import { DEMO } from '../../gateway/demo.ts';
+import { DEMO } from '../../gateway/demo/demo-environment.ts';
 import { chaosTable, verdictOf, type ChaosTally } from './verdict.ts';
 import { ownDocuments, statusOf, submitUntilAnswered } from './tenant-load.ts';
 import { startChaosWorld, type ChaosWorld } from './world.ts';

@@ -4,7 +4,8 @@
 // record is gone (404: Redis lost its last second of writes) is resubmitted, as a real system would.
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
-import { DEMO, newDocumentId } from '../../gateway/demo.ts';
+import { DEMO } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
 
 export interface LoadDocument {
   documentId: string;

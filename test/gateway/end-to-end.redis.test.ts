@@ -10,11 +10,16 @@ import { signSystem } from '../../certs/system-signer.ts';
 import { verifyChain } from '../../gateway/audit/verify-chain.ts';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
-import { DEMO, buildDemoEnvironment, newDocumentId, runSamples, sampleSubmissions, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
+import { statusOf, submit } from '../../gateway/client/gateway-client.ts';
+import { DEMO, buildDemoEnvironment, type DemoEnvironment } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
+import { runSamples } from '../../gateway/demo/run-samples.ts';
+import { sampleSubmissions } from '../../gateway/demo/sample-submissions.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { xmlsecVerifies } from '../certs/helpers.ts';
+import { sharedDemoPki } from '../helpers/demo-pki.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
@@ -33,6 +38,7 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-e2e-'));
     env = await buildDemoEnvironment({
       dir,
+      pki: await sharedDemoPki(),
       override: (c) => {
         c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 };
         c.signer = { ...c.signer, incomingSigner: 'tenant' };
@@ -229,13 +235,20 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
     const docId = newDocumentId(DEMO.perhe.oid);
     expect((await submit(gw.url, env.tokens.perhe, providerDoc({ documentId: docId, hetu }))).status).to.equal(202);
     await waitFor(() => statusOf(gw.url, env.tokens.perhe, docId), (st) => st.status === 'archived');
-    await new Promise((r) => setTimeout(r, 200)); // the archived entry is appended after the state change
-    const res = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.ops}` } });
-    expect(res.status).to.equal(200);
-    const text = await res.text();
+    // The archived entry is appended after the state change: wait for it rather than for a guess.
+    const actionsOf = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; documentId?: string }).filter((r) => r.documentId === docId).map((r) => r.action);
+    const log = await waitFor(
+      async () => {
+        const res = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.ops}` } });
+        return { status: res.status, text: await res.text() };
+      },
+      (l) => l.status !== 200 || actionsOf(l.text).includes('archived'),
+    );
+    expect(log.status).to.equal(200);
+    const text = log.text;
     expect(text).to.not.contain(hetu);
     expect(verifyChain(text).valid).to.equal(true);
-    const actions = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; documentId?: string }).filter((r) => r.documentId === docId).map((r) => r.action);
+    const actions = actionsOf(text);
     expect(actions).to.include.members(['intake-accepted', 'status-read', 'archived']);
     const other = await fetch(`${gw.url}/v1/audit/${DEMO.perhe.oid}`, { headers: { authorization: `Bearer ${env.tokens.hoiva}` } });
     expect(other.status).to.equal(403);
@@ -260,7 +273,7 @@ describe('end to end: Redis down at intake', function () {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-down-'));
     redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
-    env = await buildDemoEnvironment({ dir, redis });
+    env = await buildDemoEnvironment({ dir, redis, pki: await sharedDemoPki() });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
   });
   after(async () => {

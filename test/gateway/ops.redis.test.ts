@@ -1,17 +1,23 @@
 // The operator API on a full environment: real Redis, the signer pool, the Kanta archive double over
 // mutual TLS, the gateway started as in production (startGateway).
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
-import { DEMO, buildDemoEnvironment, newDocumentId, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
+import { statusOf, submit } from '../../gateway/client/gateway-client.ts';
+import { DEMO, buildDemoEnvironment, type DemoEnvironment } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
 import { errorCodeOf } from '../../domain/errors.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis } from '../../queues/local-redis-server.ts';
+import { jobIdOf } from '../../queues/topology.ts';
+import { sharedDemoPki } from '../helpers/demo-pki.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = createLogger({ silent: true });
@@ -29,16 +35,25 @@ describe('ops API (full environment)', function () {
   this.timeout(60_000);
   let env: DemoEnvironment;
   let gw: RunningGateway;
+  let redis: Redis;
 
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-ops-'));
-    env = await buildDemoEnvironment({ dir });
+    env = await buildDemoEnvironment({ dir, pki: await sharedDemoPki() });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
+    redis = new Redis(env.redis.url, { maxRetriesPerRequest: null });
   });
   after(async () => {
+    redis?.disconnect();
     await gw?.close();
     await env?.stop();
   });
+
+  /** The document's intake queue and its job there (prefix kgw, as in the demo configuration). */
+  const intakeOf = async (tenant: 'perhe' | 'region', documentId: string) => {
+    const { run } = await status(tenant, documentId);
+    return { queue: new Queue(`intake.${tenant}`, { connection: redis, prefix: 'kgw' }), jobId: jobIdOf({ tenant, documentId, run: Number(run) }) };
+  };
 
   async function ops(method: 'GET' | 'POST', p: string, body?: unknown, token: string | null = env.tokens.ops): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${gw.url}${p}`, {
@@ -132,7 +147,10 @@ describe('ops API (full environment)', function () {
     expect((await submit(gw.url, env.tokens.perhe, held.xml)).status).to.equal(202);
     expect((await submit(gw.url, env.tokens.region, flows.xml)).status).to.equal(202);
     expect((await archived('region', flows.documentId)).status).to.equal('archived');
-    await new Promise((r) => setTimeout(r, 300));
+    // Held means the intake worker has seen the document and stepped it aside (a delayed job), not
+    // merely that it has not got to it yet.
+    const intake = await intakeOf('perhe', held.documentId);
+    expect(await waitFor(() => intake.queue.getJobState(intake.jobId), (st) => st === 'delayed')).to.equal('delayed');
     expect((await status('perhe', held.documentId)).status).to.equal('accepted');
     expect(env.double.archivedDocument(held.documentId)).to.equal(undefined);
 
@@ -147,7 +165,10 @@ describe('ops API (full environment)', function () {
     expect((await ops('POST', '/v1/ops/tenants/perhe/pause', {})).body).to.deep.equal({ tenant: 'perhe', state: 'paused' });
     const held = perheDoc();
     expect((await submit(gw.url, env.tokens.perhe, held.xml)).status).to.equal(202);
-    await new Promise((r) => setTimeout(r, 400));
+    // Held means its job waits in the tenant's paused intake queue, where no worker takes it.
+    const intake = await intakeOf('perhe', held.documentId);
+    expect(await intake.queue.isPaused()).to.equal(true);
+    expect(await intake.queue.getJobState(intake.jobId)).to.be.oneOf(['waiting', 'paused']);
     expect((await status('perhe', held.documentId)).status).to.equal('accepted');
     expect((await ops('GET', '/v1/ops/queues')).body.pausedTenants).to.deep.equal(['perhe']);
     await ops('POST', '/v1/ops/tenants/perhe/resume', {});

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startKantaDouble, type KantaDouble } from '../../adapters/kanta-double/server.ts';
-import { demoDoubleOptions } from '../../gateway/demo.ts';
+import { demoDoubleOptions } from '../../gateway/demo/demo-environment.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
-import { createDemoPki, startGatewayProcess, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../helpers/processes.ts';
+import { sharedDemoPki } from '../helpers/demo-pki.ts';
+import { startGatewayProcess, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../helpers/processes.ts';
 
 describe('configuration reload on SIGHUP (real process)', function () {
   this.timeout(60_000);
@@ -19,7 +20,7 @@ describe('configuration reload on SIGHUP (real process)', function () {
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-reload-'));
     redis = await startLocalRedis();
-    const pki = await createDemoPki(path.join(dir, 'pki'));
+    const pki = await sharedDemoPki();
     double = await startKantaDouble(demoDoubleOptions(pki));
     cfg = await writeGatewayConfig(dir, pki, redis.url, double.url);
     gateway = await startGatewayProcess(cfg.configFile, cfg.port);

@@ -9,11 +9,13 @@ import path from 'node:path';
 import { makeHetu } from '../../adapters/cda/hetu.ts';
 import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import type { GatewayError } from '../../domain/errors.ts';
-import { DEMO, buildDemoEnvironment, newDocumentId, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
+import { DEMO, buildDemoEnvironment, type DemoEnvironment } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
+import { statusOf, submit } from '../../gateway/client/gateway-client.ts';
 import { parseXmllintErrors, redactValues, schemaValidators, xmllintValidator } from '../../gateway/intake/schema-validation.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
-import { socialWelfareOverlay } from '../helpers/cda-schema-overlay.ts';
+import { buildOverlaySchemaSet } from '../fixtures/schema-overlay/apply-overlay.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -96,7 +98,7 @@ describe('gateway/intake schema validation', function () {
 
   it('passes the gateway sample and the public asia_S sample, refuses an invalid CDA with its line', async function () {
     skipUnlessSchemas(this);
-    const overlay = socialWelfareOverlay(schemaSet);
+    const overlay = buildOverlaySchemaSet(schemaSet);
     const v = xmllintValidator({ schemaFile: path.join(overlay, 'CDA_Fi.xsd'), timeoutMs: 10_000, maxConcurrent: 2, xmllint: 'xmllint' });
     await v.validate(Buffer.from(doc()));
     if (existsSync(path.join(samplesDir, 'asia_S.xml'))) await v.validate(readFileSync(path.join(samplesDir, 'asia_S.xml')));
@@ -115,7 +117,7 @@ describe('gateway/intake schema validation', function () {
 
     before(async function () {
       if (!canValidate) return;
-      const overlay = socialWelfareOverlay(schemaSet);
+      const overlay = buildOverlaySchemaSet(schemaSet);
       env = await buildDemoEnvironment({ dir: mkdtempSync(path.join(os.tmpdir(), 'kgw-xsd-e2e-')), override: (c) => void (c.validation = { cdaSchemaDir: overlay }) });
       gw = await startGateway({ configFile: env.configFile, logger: createLogger({ silent: true }), env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
     });

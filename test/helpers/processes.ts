@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
-import { DEMO, createDemoPki, newDemoTokens, writeDemoConfig, type DemoTokens } from '../../gateway/demo.ts';
+import { DEMO, createDemoPki, newDemoTokens, writeDemoConfig, type DemoTokens } from '../../gateway/demo/demo-environment.ts';
 import type { TestPkiManifest } from '../../certs/test-pki.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { freePort } from '../../queues/local-redis-server.ts';

@@ -11,7 +11,8 @@ import { makeSampleCda, type SampleDocumentOptions } from '../../adapters/cda/sa
 import { signSystem } from '../../certs/system-signer.ts';
 import { issueCertificate, readIssuer, type TestPkiManifest } from '../../certs/test-pki.ts';
 import type { ErrorCode } from '../../domain/errors.ts';
-import { DEMO, newDocumentId, type DemoTokens } from '../../gateway/demo.ts';
+import { DEMO, type DemoTokens } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
 import { drip, rawHttp, type RawAnswer } from './raw-http.ts';
 
 export interface CorpusContext {

@@ -9,7 +9,7 @@ import { CLIENT_RELATIONSHIP_EXAMPLE, CLIENT_PLAN_VERSION_EXAMPLE, type JsonDocu
 import { GATEWAY_SOFTWARE } from '../../adapters/intake/json-document.ts';
 import { NS, child, children, parseXmlSafely, walk } from '../../adapters/xml/safe-parse.ts';
 import { parsed, planSubmission } from './support/json-fixtures.ts';
-import { sampleOrSkip } from './support/shared-material.ts';
+import { sampleOrSkip } from '../helpers/shared-material.ts';
 
 const ID = '1.2.246.10.11111111.95.2026.7';
 const names = { custodian: 'Esimerkin hyvinvointialue', organizer: 'Esimerkin hyvinvointialue', serviceUnit: 'Lapsiperheiden sosiaalityö' };

@@ -10,7 +10,7 @@ import { CLIENT_PLAN_EXAMPLE, CLIENT_PLAN_VERSION_EXAMPLE, CLIENT_RELATIONSHIP_E
 import { GATEWAY_SOFTWARE } from '../../adapters/intake/json-document.ts';
 import { buildOverlaySchemaSet } from '../fixtures/schema-overlay/apply-overlay.ts';
 import { parsed } from './support/json-fixtures.ts';
-import { sampleOrSkip, schemaOrSkip } from './support/shared-material.ts';
+import { sampleOrSkip, schemaOrSkip } from '../helpers/shared-material.ts';
 import { validateAgainst } from './support/xml-schema.ts';
 
 describe('JSON-built CDA against the HL7 Finland CDA R2 schemas (lax social-welfare overlay)', function () {

@@ -13,14 +13,16 @@ import { makeSampleCda } from '../../adapters/cda/sample-document.ts';
 import { CLIENT_RELATIONSHIP_EXAMPLE, type JsonDocumentSubmissionInput } from '../../adapters/intake/json-document-schema.ts';
 import { parseXmlSafely } from '../../adapters/xml/safe-parse.ts';
 import type { DocumentMetadata } from '../../domain/document-header.ts';
-import { DEMO, buildDemoEnvironment, newDocumentId, statusOf, submit, type DemoEnvironment } from '../../gateway/demo.ts';
+import { DEMO, buildDemoEnvironment, type DemoEnvironment } from '../../gateway/demo/demo-environment.ts';
+import { newDocumentId } from '../../gateway/demo/document-ids.ts';
+import { statusOf, submit } from '../../gateway/client/gateway-client.ts';
 import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { startLocalRedis, type LocalRedis } from '../../queues/local-redis-server.ts';
 import { buildOverlaySchemaSet } from '../fixtures/schema-overlay/apply-overlay.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { planSubmission } from './support/json-fixtures.ts';
-import { schemaOrSkip } from './support/shared-material.ts';
+import { schemaOrSkip } from '../helpers/shared-material.ts';
 import { validateAgainst } from './support/xml-schema.ts';
 
 const silent = createLogger({ silent: true });

@@ -3,6 +3,15 @@ import { LaneAdmission } from '../../queues/lane-admission.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once `cond` holds (checked every millisecond); fails the test after `ms`. */
+async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(1);
+  }
+}
+
 /** A simulated lane: `add` puts a document in, `finish` takes the oldest out and notifies. */
 function simulatedLane(highWater: number, pollMs = 10) {
   const inLane: string[] = [];
@@ -50,11 +59,12 @@ describe('queues/lane-admission', () => {
     // Tenant a floods; tenant b arrives later: b's documents enter in arrival order between a's.
     const order = ['a1', 'a2', 'b1', 'a3', 'b2', 'a4', 'a5', 'b3'];
     const promises = order.map((n) => lane.admit('L', n));
-    await sleep(5);
+    // Once every later document waits in the lane's FIFO, only a finish can let the next one in.
+    await until(() => lane.admission.waiting('L') === order.length - 1, 'the others wait');
     expect(lane.admitted).to.deep.equal(['a1']);
     for (let i = 1; i < order.length; i++) {
       lane.finish('L');
-      await sleep(2);
+      await until(() => lane.admitted.length > i, `document ${i + 1} admitted`);
       expect(lane.admitted).to.deep.equal(order.slice(0, i + 1));
     }
     await Promise.all(promises);
@@ -107,7 +117,7 @@ describe('queues/lane-admission', () => {
     const lane = simulatedLane(1);
     await lane.admit('L', 'first');
     const waiting = [lane.admit('L', 'w1'), lane.admit('L', 'w2')];
-    await sleep(5);
+    await until(() => lane.admission.waiting('L') === 2, 'both wait');
     lane.admission.close();
     const settled = await Promise.allSettled(waiting);
     expect(settled.map((s) => s.status)).to.deep.equal(['rejected', 'rejected']);

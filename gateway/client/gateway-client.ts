@@ -1,0 +1,36 @@
+// A small HTTP client for the gateway's tenant API (POST /v1/documents, GET /v1/documents/:id):
+// what the demo, the tests and scripts that feed documents in use instead of hand-written fetches.
+// It returns the gateway's answer as it came (status and JSON body); refusals are answers, not throws.
+
+export interface SubmitAnswer {
+  /** HTTP status: 202 accepted, 200 already accepted with the same content, 4xx/5xx with `body.error`. */
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Submits one CDA document as the tenant the token belongs to; `operation` is archive (default), version or void. */
+export async function submit(gatewayUrl: string, token: string, xml: string, operation?: string): Promise<SubmitAnswer> {
+  const res = await fetch(`${gatewayUrl}/v1/documents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml', ...(operation ? { 'kanta-operation': operation } : {}) },
+    body: xml,
+  });
+  return { status: res.status, body: await jsonBody(res, 'POST /v1/documents') };
+}
+
+/** The gateway's status record of one document (status, attempts, code, acceptedAt, updatedAt …). */
+export async function statusOf(gatewayUrl: string, token: string, documentId: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${gatewayUrl}/v1/documents/${encodeURIComponent(documentId)}`, { headers: { authorization: `Bearer ${token}` } });
+  return jsonBody(res, 'GET /v1/documents/:id');
+}
+
+// The gateway answers JSON on every route; anything else is a proxy or a wrong URL, and the caller
+// should learn which request met it rather than see a bare SyntaxError.
+async function jsonBody(res: Response, what: string): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${what} answered HTTP ${res.status} with a body that is not JSON (is ${res.url ? new URL(res.url).origin : 'the URL'} a kanta-gateway?)`);
+  }
+}
