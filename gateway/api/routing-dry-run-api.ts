@@ -1,7 +1,7 @@
 // POST /v1/routing/dry-run (ops): the routing of recent documents replayed against a candidate
 // configuration and the current one.
 import { z } from 'zod';
-import type { DecisionSummary, DryRunItem, DryRunReport } from '../routes/routing-dry-run.ts';
+import type { DecisionSummary, DryRunItem, DryRunReport } from '../registry-rights/dry-run-report.ts';
 import type { Assert, Mirrors } from './common-schemas.ts';
 import { defineRoute } from './route-spec.ts';
 

@@ -5,6 +5,7 @@ import express from 'express';
 import { GatewayError } from '../../domain/errors.ts';
 import { mountRoute, type RouteHandler } from '../api/mount-route.ts';
 import { routingDryRunSpec } from '../api/routing-dry-run-api.ts';
+import type { DecisionSummary, DryRunItem, DryRunReport } from '../registry-rights/dry-run-report.ts';
 import { isConfigError, validateConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { buildRoutingIndex, type RoutingIndex } from '../routing/index-build.ts';
@@ -13,30 +14,7 @@ import type { RoutingOutcome } from '../routing/types.ts';
 import type { RegistryRightStore } from '../registry-rights/right-store.ts';
 import type { JournalEntry, RoutingJournal } from '../registry-rights/routing-journal.ts';
 
-export interface DecisionSummary {
-  accepted: boolean;
-  ruleId: string;
-  controller?: string;
-  code?: string;
-}
-
-export interface DryRunItem {
-  documentId: string;
-  tenantId: string;
-  operation: JournalEntry['operation'];
-  at: string;
-  changed: boolean;
-  before: DecisionSummary;
-  after: DecisionSummary;
-}
-
-export interface DryRunReport {
-  currentVersion: string;
-  candidateVersion: string;
-  examined: number;
-  changed: number;
-  items: DryRunItem[];
-}
+export type { DecisionSummary, DryRunItem, DryRunReport } from '../registry-rights/dry-run-report.ts';
 
 function summary(d: RoutingOutcome): DecisionSummary {
   return d.accepted ? { accepted: true, ruleId: d.ruleId, controller: d.controller } : { accepted: false, ruleId: d.ruleId, code: d.code };
