@@ -150,6 +150,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     // Gauges computed at scrape time from Redis (cached briefly), and zero series for every known label.
     const metricsSources = new RedisMetricsSources({
       redis: fast,
+      documents: intakeStore,
       connection: fast,
       prefix,
       tenants: () => cfg().tenants.map((t) => ({ id: t.id, paused: t.paused })),

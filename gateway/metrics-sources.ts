@@ -10,6 +10,8 @@
 //   {p}:doc:{tenant}:{documentId}                hash status, controller, code, acceptedAt
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DocumentStore } from '../queues/document-store.ts';
+import { RedisKeys } from '../queues/redis-keys.ts';
 import { intakeQueueName, laneQueueName, parseLaneQueueName, type DocumentJob, type LaneRef } from '../queues/topology.ts';
 import type { CircuitStateName, IntakeStat, LaneStat, MetricsSources } from './metrics.ts';
 
@@ -21,6 +23,8 @@ export interface RedisMetricsSourcesOptions {
   prefix: string;
   /** Tenants of the configuration in force, with their configured pause flag. */
   tenants: () => Array<{ id: string; paused: boolean }>;
+  /** Read-only access to the document records (the store owns their keys). */
+  documents: Pick<DocumentStore, 'acceptedAtOf' | 'parkedChunk'>;
   /** Lanes the configuration implies (Pipeline.knownLanes); lanes found in Redis are added. */
   knownLanes: () => readonly LaneRef[];
   /** Circuit state per access point in this process. */
@@ -40,19 +44,6 @@ const ACTIVE_SAMPLE = 32;
 const DELAYED_SAMPLE = 32;
 const DISCOVERY_MS = 60_000;
 const SCAN_COUNT = 1_000;
-
-// One SCAN step over the document records, filtered in Redis: only the parked ones come back, as
-// "controller\ncode". Each call touches at most about SCAN_COUNT keys, so Redis is never held for long.
-// ARGV: cursor, match pattern, count
-const PARKED_CHUNK_SCRIPT = `
-local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
-local out = { r[1] }
-for _, k in ipairs(r[2]) do
-  local ok, v = pcall(redis.call, 'HMGET', k, 'status', 'controller', 'code')
-  if ok and v[1] == 'parked' then out[#out + 1] = (v[2] or '') .. '\\n' .. (v[3] or '') end
-end
-return out
-`;
 
 /** One value per `ttlMs`; callers while a read is in flight share it (one scrape, one read). */
 function cached<T>(ttlMs: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
@@ -83,7 +74,11 @@ export class RedisMetricsSources implements MetricsSources {
   private parked: { at: number; rows: Array<{ controller: string; code: string; count: number }> } | undefined;
   private parkedScan: Promise<Array<{ controller: string; code: string; count: number }>> | undefined;
 
+  // Every key name comes from the one key module the store also uses; this class only reads.
+  private readonly keys: RedisKeys;
+
   constructor(private readonly opts: RedisMetricsSourcesOptions) {
+    this.keys = new RedisKeys(opts.prefix);
     this.now = opts.now ?? Date.now;
     const ttl = opts.cacheMs ?? 2_000;
     this.readQueues = cached(ttl, this.now, () => this.queueStats());
@@ -224,12 +219,10 @@ export class RedisMetricsSources implements MetricsSources {
   private async oldestAcceptedMs(jobs: Array<Job<DocumentJob> | undefined>): Promise<number | undefined> {
     const present = jobs.filter((j): j is Job<DocumentJob> => !!j && !!j.data);
     if (present.length === 0) return undefined;
-    const pipe = this.opts.redis.pipeline();
-    for (const j of present) pipe.hget(`${this.opts.prefix}:doc:${j.data.tenant}:${j.data.documentId}`, 'acceptedAt');
-    const replies = (await pipe.exec()) ?? [];
+    const replies = await this.opts.documents.acceptedAtOf(present.map((j) => j.data));
     let oldest = Infinity;
     present.forEach((j, i) => {
-      const accepted = replies[i]?.[1];
+      const accepted = replies[i];
       const ms = typeof accepted === 'string' ? Date.parse(accepted) : NaN;
       oldest = Math.min(oldest, Number.isNaN(ms) ? j.timestamp : ms);
     });
@@ -238,13 +231,13 @@ export class RedisMetricsSources implements MetricsSources {
 
   private async pausedNow(): Promise<{ controllers: string[]; tenants: string[] }> {
     const p = this.opts.prefix;
-    const [controllers, tenants] = await Promise.all([this.opts.redis.smembers(`${p}:paused:controllers`), this.opts.redis.smembers(`${p}:paused:tenants`)]);
+    const [controllers, tenants] = await Promise.all([this.opts.redis.smembers(this.keys.pausedControllers), this.opts.redis.smembers(this.keys.pausedTenants)]);
     const configured = this.opts.tenants().filter((t) => t.paused).map((t) => t.id);
     return { controllers: [...new Set(controllers)].sort(), tenants: [...new Set([...tenants, ...configured])].sort() };
   }
 
   private async parkedLanesNow(): Promise<Array<{ accessPoint: string; controller: string; code: string }>> {
-    const hash = await this.opts.redis.hgetall(`${this.opts.prefix}:parked-lanes`);
+    const hash = await this.opts.redis.hgetall(this.keys.parkedLanes);
     const out: Array<{ accessPoint: string; controller: string; code: string }> = [];
     for (const [key, value] of Object.entries(hash)) {
       const [accessPoint, controller] = key.split('|');
@@ -262,15 +255,12 @@ export class RedisMetricsSources implements MetricsSources {
   }
 
   private async scanParked(): Promise<Array<{ controller: string; code: string; count: number }>> {
-    const redis = this.opts.redis as Redis & { kgwMetricsParkedChunk?: (cursor: string, match: string, count: number) => Promise<string[]> };
-    if (!redis.kgwMetricsParkedChunk) redis.defineCommand('kgwMetricsParkedChunk', { numberOfKeys: 0, lua: PARKED_CHUNK_SCRIPT });
     const counts = new Map<string, { controller: string; code: string; count: number }>();
     let cursor = '0';
     do {
-      const [next, ...parked] = await redis.kgwMetricsParkedChunk!(cursor, `${this.opts.prefix}:doc:*`, SCAN_COUNT);
-      cursor = next!;
-      for (const member of parked) {
-        const [controller, code] = member.split('\n') as [string, string];
+      const chunk = await this.opts.documents.parkedChunk(cursor, SCAN_COUNT);
+      cursor = chunk.next;
+      for (const { controller, code } of chunk.parked) {
         if (!controller) continue;
         const c = code || 'unknown';
         const key = `${controller}|${c}`;

@@ -12,6 +12,8 @@ import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type Histo
 import { codeOf, isOpen, LIFECYCLE, refOf, transitionRefused, type Transition } from '../domain/lifecycle.ts';
 import { defineLuaCommands, runLuaCommand } from './lifecycle-commands.ts';
 import { RedisKeys } from './redis-keys.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type HistoryEvent, type Transition };
 
@@ -122,9 +124,31 @@ function historyOf(t: Exclude<Transition, { kind: 'accept' | 'discard' }>, at: s
   }
 }
 
+// Read-only scripts live beside the transitions, outside the lifecycle table (queues/commands/reads/).
+const SCAN_PARKED_LUA = readFileSync(fileURLToPath(new URL('./commands/reads/scan-parked-0.lua', import.meta.url)), 'utf8');
+
 export class DocumentStore {
   private readonly keys: RedisKeys;
   private readonly maxLen: number;
+
+  /** When each document was accepted (ISO), or undefined where the record is gone; one round trip. */
+  async acceptedAtOf(refs: ReadonlyArray<{ tenant: string; documentId: string }>): Promise<Array<string | undefined>> {
+    if (refs.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const r of refs) pipe.hget(this.keys.doc(r.tenant, r.documentId), 'acceptedAt');
+    return ((await pipe.exec()) ?? []).map(([err, v]) => (err || typeof v !== 'string' ? undefined : v));
+  }
+
+  /**
+   * One SCAN step over the records, filtered in Redis so only parked ones come back (for the parked-now
+   * gauge). Each call touches about `count` keys, so Redis is never held for long. Reads only.
+   */
+  async parkedChunk(cursor: string, count: number): Promise<{ next: string; parked: Array<{ controller: string; code: string }> }> {
+    const r = this.redis as Redis & { kgwParkedChunk?: (cursor: string, match: string, count: number) => Promise<string[]> };
+    if (!r.kgwParkedChunk) r.defineCommand('kgwParkedChunk', { numberOfKeys: 0, lua: SCAN_PARKED_LUA });
+    const [next, ...parked] = await r.kgwParkedChunk!(cursor, this.keys.docPattern(), count);
+    return { next: next ?? '0', parked: parked.map((m) => { const [controller = '', code = ''] = m.split('\n'); return { controller, code }; }) };
+  }
 
   constructor(
     private readonly redis: Redis,

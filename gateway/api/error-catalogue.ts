@@ -39,6 +39,7 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_RETRY_BUDGET_EXHAUSTED: 'document-status',
   QUEUE_PAYLOAD_MISSING: 'document-status',
   QUEUE_REDIS_EVICTING: 'process',
+  QUEUE_TRANSITION_REFUSED: 'process',
 };
 
 export interface CatalogueEntry {

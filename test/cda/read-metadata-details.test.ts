@@ -20,7 +20,7 @@ describe('CDA header details (issue 13)', () => {
     expect(m.clientBirthDate).to.equal('2018-04-18');
     expect(m.guardianConsentCodes).to.deep.equal(['1']);
     expect(m.languageCode).to.equal('fi');
-    expect(m.confidentiality).to.deep.equal({ code: '6', codeSystem: '1.2.246.777.5.99902.2006', displayName: 'Sosiaalihuollon salassapidettävä' });
+    expect(m.confidentiality).to.deep.equal({ code: '6', codeSystem: '1.2.246.777.5.99902.2006', codeSystemName: 'KanTa-palvelut - Asiakirjan luottamuksellisuus', displayName: 'Sosiaalihuollon salassapidettävä' });
     expect(m.serviceUnitName).to.equal('Perhekeskus');
     expect(m.outsourcingServiceCustomerName).to.equal('Palvelunjärjestäjä');
     expect(readDocumentMetadata(parseXmlSafely(makeSampleCda({ ...base, guardianConsent: null }))).guardianConsentCodes).to.equal(undefined);

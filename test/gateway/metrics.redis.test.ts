@@ -120,6 +120,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     });
     sources = new RedisMetricsSources({
       redis,
+      documents: store,
       connection: redis,
       prefix,
       tenants: () => cfg.tenants.map((t) => ({ id: t.id, paused: t.paused })),
@@ -284,7 +285,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     const broken = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     await broken.connect();
     broken.disconnect();
-    const s = new RedisMetricsSources({ redis: broken, connection: broken, prefix, tenants: () => [], knownLanes: () => p.knownLanes(), circuits: () => [], backlogAgeLimitSeconds: () => 1, cacheMs: 0 });
+    const s = new RedisMetricsSources({ redis: broken, connection: broken, documents: new DocumentStore(broken, prefix), prefix, tenants: () => [], knownLanes: () => p.knownLanes(), circuits: () => [], backlogAgeLimitSeconds: () => 1, cacheMs: 0 });
     metrics.attachSources(s);
     const text = await metrics.registry.metrics();
     expect(sample(text, 'kgw_metrics_source_up', { source: 'queues' })).to.equal(0);
@@ -299,6 +300,7 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     const cfg = loaded().config;
     const cachedSources = new RedisMetricsSources({
       redis,
+      documents: store,
       connection: redis,
       prefix,
       tenants: () => cfg.tenants.map((t) => ({ id: t.id, paused: t.paused })),
