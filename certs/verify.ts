@@ -46,6 +46,9 @@ export interface SignatureCheck {
   /** Reference URIs in SignedInfo order. */
   references: string[];
   chainChecked: boolean;
+  /** Of a valid signature: the body reference's DigestValue and the signatureTimestamp's ID. */
+  bodyDigest?: string;
+  timestampId?: string;
 }
 
 export interface VerificationResult {
@@ -199,7 +202,7 @@ function checkSignature(wrapper: Element, ctx: DocumentContext): SignatureCheck 
   const bodyRef = verifier.getReferences().find((r) => r.uri === `#${ctx.bodyId}`);
   if (signed.length !== ids.length || !bodyRef?.signedReference) return fail('not every reference was authenticated');
   if (verifier.getCanonXml(bodyRef.transforms, ctx.body) !== bodyRef.signedReference) return fail('the signed body is not the document body');
-  return { ...out, valid: true };
+  return { ...out, valid: true, ...(bodyRef.digestValue ? { bodyDigest: String(bodyRef.digestValue) } : {}), ...(ids.includes(tsId) ? { timestampId: tsId } : {}) };
 }
 
 function invalidDocument(reason: string): VerificationResult {

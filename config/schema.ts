@@ -310,6 +310,12 @@ export const SignerSchema = z.strictObject({
    * 'any' valid signer, the document's 'custodian', or one of the 'tenant' organisations.
    */
   incomingSigner: z.enum(['any', 'custodian', 'tenant']).default('custodian'),
+  /**
+   * 'whenMissing': a document that already carries a valid system signature of its custodian is sent as
+   * it came (the archive needs one system signature, not two); 'always': the gateway adds its own anyway.
+   * Professional signatures are kept byte-exact either way.
+   */
+  addSystemSignature: z.enum(['always', 'whenMissing']).default('whenMissing'),
 });
 
 export const ConfigSchema = z

@@ -196,7 +196,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           enqueue: (r) => pipeline.enqueue(r),
           routing,
           schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
-          incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, trustedCaPems: () => snapshot.trustedCaPems },
+          incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
           formats: intakeFormats({ json: { minter: new RedisDocumentOidMinter(fast, prefix), directory: cfg } }),
           bodyReadTimeoutMs: () => cfg().gateway.bodyReadTimeoutMs,

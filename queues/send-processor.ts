@@ -96,7 +96,12 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
       await finish({ kind: 'park-payload-missing', ref });
       throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING');
     }
-    try {
+    if (rec.signature?.origin === 'document') {
+      // The document carries its custodian's own valid system signature (verified at intake); it goes
+      // to the archive exactly as it came (signer.addSystemSignature: whenMissing).
+      signed = state.payload;
+      receipt = rec.signature;
+    } else try {
       const res = await ctx.signBatcher.submit({ identity: rec.signingIdentity, xml: state.payload.toString('utf8') });
       signed = Buffer.from(res.signedXml, 'utf8');
       receipt = res.receipt;

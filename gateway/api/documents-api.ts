@@ -111,6 +111,7 @@ const signatureSchema = z.object({
   bodyId: z.string(),
   bodyDigest: z.string().meta({ description: 'SHA-256 (base64) of the signed body reference.' }),
   signer: z.object({ subject: z.string(), serialNumber: z.string().optional(), issuer: z.string(), certificateSerial: z.string(), notAfter: z.string() }),
+  origin: z.literal('document').optional().meta({ description: "The document's own system signature of its custodian, kept; the gateway added none (signer.addSystemSignature: whenMissing)." }),
   selfCheck: z.enum(['passed', 'not-run']),
 });
 export type _SignatureMirrors = Assert<Mirrors<z.output<typeof signatureSchema>, SignatureReceipt>>;

@@ -10,6 +10,7 @@ import { CLIENT_RELATIONSHIP_GROUP, type ActingPerson } from '../../domain/docum
 import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-record.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
+import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
 import type { DocumentOperation } from '../../domain/values.ts';
 import type { AccessPoint, Tenant, XmlLimitsConfig } from '../../config/schema.ts';
 import { sha256Hex, type DocumentStore } from '../../queues/document-store.ts';
@@ -109,7 +110,8 @@ export function rightsGranted(parsed: ParsedDocument): RightEntriesByTask | unde
   return parsed.header.documentGroup === CLIENT_RELATIONSHIP_GROUP ? extractRightsFromClientRelationship(parsed.clientRelationshipJson) : undefined;
 }
 
-export async function storeDocument(parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, store: IntakeDeps['store'], at: Date) {
+/** `keptSignature`: the document's own system signature the send lane sends as it is, instead of signing. */
+export async function storeDocument(parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, store: IntakeDeps['store'], at: Date, keptSignature?: SignatureReceipt) {
   const { header } = parsed;
   const dependsOn = [...(header.parent ? [header.parent.id] : []), ...(decision.right && decision.rightSourceDocumentId ? [decision.rightSourceDocumentId] : [])];
   return storage(() =>
@@ -130,6 +132,7 @@ export async function storeDocument(parsed: ParsedDocument, operation: DocumentO
         ruleId: decision.ruleId,
         decision,
         header,
+        ...(keptSignature ? { signature: keptSignature } : {}),
         dependsOn,
       },
       parsed.cda,
@@ -172,12 +175,12 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
       return { kind: 'resubmitted', record: earlier };
     }
     await deps.schemaValidator?.(tenant.accessPoint)?.validate(parsed.cda);
-    if (deps.incomingSignatures) await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures);
+    const keptSignature = deps.incomingSignatures ? await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures) : undefined;
     guardTestPersons(parsed, tenant, deps);
     const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
     const granted = rightsGranted(parsed);
 
-    const created = await storeDocument(parsed, operation, decision, tenant, deps.store, at);
+    const created = await storeDocument(parsed, operation, decision, tenant, deps.store, at, keptSignature);
     if (!created.created) {
       // Lost a race with a concurrent identical submission: same rule as a resubmission.
       if (created.existing.contentSha256 !== sha256Hex(parsed.cda)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');

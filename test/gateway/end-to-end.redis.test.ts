@@ -41,7 +41,8 @@ describe('end to end: tenant → gateway → Redis → signature → Kanta doubl
       pki: await sharedDemoPki(),
       override: (c) => {
         c.gateway = { ...c.gateway, bodyLimitBytes: 64 * 1024 };
-        c.signer = { ...c.signer, incomingSigner: 'tenant' };
+        // 'always': this suite's signed-document test checks that the gateway's own signature joins the tenant's.
+        c.signer = { ...c.signer, incomingSigner: 'tenant', addSystemSignature: 'always' };
       },
     });
     gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
