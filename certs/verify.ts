@@ -18,7 +18,7 @@ import { idIndexedSignedXml } from './id-indexed-signed-xml.ts';
 export interface VerifyOptions {
   /** CA bundle(s) the signer certificate must chain to; without it only the embedded certificate is used (chainChecked: false). */
   trustedCaPems?: string[];
-  /** Subject serialNumber (organisation OID) the signer certificate must carry, any of these. */
+  /** Subject serialNumber (organisation OID) a system signature's certificate must carry, any of these (professional signatures name a person). */
   expectedSignerOids?: string[];
   /** Reference "now": a signatureTimestamp later than now + 5 min is refused. @defaultValue new Date() */
   now?: Date;
@@ -176,7 +176,9 @@ function checkSignature(wrapper: Element, ctx: DocumentContext): SignatureCheck 
   const validity = validityAt(facts, signedAt);
   if (validity) return fail(validity === 'CERT_EXPIRED' ? 'the signer certificate had expired at the signature time' : 'the signer certificate was not yet valid at the signature time');
   if (!canVerifySignatures(cert)) return fail('the signer certificate allows neither nonRepudiation nor digitalSignature');
-  const expected = ctx.opts.expectedSignerOids;
+  // Whose organisation signs is a question for system signatures only: a professional signature carries
+  // a person's certificate (DVV professional card), which names no organisation.
+  const expected = kind === 'system' ? ctx.opts.expectedSignerOids : undefined;
   if (expected && expected.length > 0 && !expected.includes(facts.subjectSerialNumber ?? '')) {
     return fail(`the signer certificate belongs to ${facts.subjectSerialNumber ?? '(no serialNumber)'}, not an expected organisation`);
   }
