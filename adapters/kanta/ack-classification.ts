@@ -81,6 +81,7 @@ export const DETAIL_CODE_ACTIONS: Readonly<Record<string, ClassificationRow>> = 
   SIGNATURE_CERT_KEY_USAGE: { action: 'park', why: 'a certificate in this document lacks the key usage (may be a tenant signature)' },
   SIGNATURE_CERT_VALIDITY: { action: 'park', why: 'a certificate in this document was not valid at its signature time (may be a tenant signature)' },
   SIGNATURE_SIGNER_NOT_AUTHORISED: { action: 'park', why: 'a signer in this document is not authorised for the access point or organisation (may be a tenant signature)' },
+  SIGNATURE_KIND_UNKNOWN: { action: 'park', why: 'a signature in this document is of a kind the archive does not know (a tenant signature)' },
 
   // versioning
   VERSION_OPERATION: { action: 'reject', why: 'the operation does not fit the document' },
