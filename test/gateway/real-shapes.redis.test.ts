@@ -91,3 +91,46 @@ describe('end to end: real document shapes (professional signatures, asiakkuusas
     }
   });
 });
+
+describe('end to end: an organizer versions a provider\'s document after the right ended', function () {
+  this.timeout(60_000);
+  let env: DemoEnvironment;
+  let gw: RunningGateway;
+
+  before(async () => {
+    env = await buildDemoEnvironment({ dir: mkdtempSync(path.join(os.tmpdir(), 'kgw-org-version-')) });
+    gw = await startGateway({ configFile: env.configFile, logger: createLogger({ silent: true }), env: { KGW_CLIENT_KEY_SECRET: SECRET } });
+  });
+  after(async () => {
+    await gw?.close();
+    await env?.stop();
+  });
+
+  it('is accepted under R-ORGANIZER-VERSIONS-PROVIDER-DOC and archived by the archive, written as the organizer (own use)', async () => {
+    const hetu = makeHetu(5, 6, 2012, 953);
+    const base = { custodian: DEMO.region.oid, hetu, functionCode: DEMO.serviceTask };
+    // The region opens the provider's right, the provider writes a note under it, the region closes the right.
+    const set = newDocumentId(DEMO.region.oid);
+    const v2 = newDocumentId(DEMO.region.oid);
+    const right = (end?: string) => ({ [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01', ...(end ? { end } : {}) }] });
+    expect((await submit(gw.url, env.tokens.region, makeSampleCda({ ...base, serviceUnit: DEMO.region.unit, documentId: set, documentGroup: '1', rights: right() }))).status).to.equal(202);
+    await waitFor(() => statusOf(gw.url, env.tokens.region, set), (s) => s.status === 'archived', 30_000);
+    const note = newDocumentId(DEMO.hoiva.oid);
+    const noteXml = makeSampleCda({ ...base, serviceUnit: DEMO.hoiva.unit, documentId: note, effectiveTime: '20260915120000+0300' });
+    expect((await submit(gw.url, env.tokens.hoiva, noteXml)).status).to.equal(202);
+    expect((await waitFor(() => statusOf(gw.url, env.tokens.hoiva, note), (s) => s.status === 'archived', 30_000)).status).to.equal('archived');
+    const closing = makeSampleCda({ ...base, serviceUnit: DEMO.region.unit, documentId: v2, setId: set, versionNumber: 2, parent: { id: set, setId: set, versionNumber: 1 }, documentGroup: '1', rights: right('2026-09-30') });
+    expect((await submit(gw.url, env.tokens.region, closing, 'version')).status).to.equal(202);
+    await waitFor(() => statusOf(gw.url, env.tokens.region, v2), (s) => s.status === 'archived', 30_000);
+
+    // After the right ended, the region versions the provider's note in its own registry.
+    const corrected = newDocumentId(DEMO.region.oid);
+    const xml = makeSampleCda({ ...base, serviceUnit: DEMO.hoiva.unit, documentId: corrected, setId: note, versionNumber: 2, parent: { id: note, setId: note, versionNumber: 1 }, effectiveTime: '20261015120000+0300' });
+    const r = await submit(gw.url, env.tokens.region, xml, 'version');
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect((r.body.routing as { ruleId: string }).ruleId).to.equal('R-ORGANIZER-VERSIONS-PROVIDER-DOC');
+    const st = await waitFor(() => statusOf(gw.url, env.tokens.region, corrected), (s) => ['archived', 'parked', 'rejected'].includes(s.status as string), 30_000);
+    expect(st.status, JSON.stringify(st.ack ?? st)).to.equal('archived');
+    expect(env.double.inspect().archived.some((a) => a.documentId === corrected)).to.equal(true);
+  });
+});
