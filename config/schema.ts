@@ -236,6 +236,12 @@ export const QueuesSchema = z.strictObject({
   payloadRetentionSeconds: z.number().int().min(0).default(86_400),
   /** Seconds the record and history of an archived document stay queryable on the status API. */
   recordRetentionSeconds: z.number().int().min(60).default(30 * 86_400),
+  /**
+   * How long a version or void is retried while the archive answers VERSION_UNKNOWN_SET and its parent
+   * never passed through the gateway; then it is parked with QUEUE_PARENT_UNKNOWN (instead of retrying for
+   * the whole retry budget). A parent archived through another system arrives within this time or not at all.
+   */
+  unknownParentWaitSeconds: z.number().int().min(0).default(3_600),
   /** How often a document waiting for its parent version (or the asiakkuusasiakirja it depends on) looks again. */
   dependencyPollMs: z.number().int().min(10).default(250),
   /**

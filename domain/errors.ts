@@ -108,6 +108,7 @@ export const ERROR_CATALOGUE = {
   // --- queues and storage
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'Redis is not reachable; nothing was stored' },
   QUEUE_RETRY_BUDGET_EXHAUSTED: { status: 500, retryable: false, message: 'The document was not archived within its retry budget and is parked' },
+  QUEUE_PARENT_UNKNOWN: { status: 422, retryable: false, message: 'The archive does not know the parent of this version or void, and the parent never passed through the gateway' },
   QUEUE_PAYLOAD_MISSING: { status: 500, retryable: false, message: 'The stored document bytes are missing' },
   QUEUE_REDIS_EVICTING: { status: 500, retryable: false, message: 'Redis maxmemory-policy evicts keys; refusing to run' },
   // --- lifecycle (domain/lifecycle.ts, queues/document-store.ts apply)

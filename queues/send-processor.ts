@@ -155,6 +155,12 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
       deps.onFinished?.({ record: rec, status: 'archived' });
       return 'archived';
     case 'retry': {
+      // A version whose parent the archive does not know (VERSION_UNKNOWN_SET) may be waiting for a parent
+      // still on its way — but one never submitted would otherwise retry for the whole 72-hour budget.
+      if (code === 'VERSION_UNKNOWN_SET' && rec.header?.parent && !(await store.findById(rec.header.parent.id)) && deps.now().getTime() - Date.parse(rec.acceptedAt) >= cfg.unknownParentWaitSeconds * 1000) {
+        await finish({ kind: 'park', ref, code: 'QUEUE_PARENT_UNKNOWN', text: `the archive does not know the parent ${rec.header.parent.id} and it never passed through the gateway (waited ${cfg.unknownParentWaitSeconds} s)`, ack });
+        throw new UnrecoverableError('QUEUE_PARENT_UNKNOWN');
+      }
       if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         deps.onRetryBudgetExhausted?.(rec);
         await finish({ kind: 'park-retry-exhausted', ref, text: `last error ${code}: ${messageOf(code!, result.text)}`, ack });

@@ -40,6 +40,7 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_PAYLOAD_MISSING: 'document-status',
   QUEUE_REDIS_EVICTING: 'process',
   QUEUE_TRANSITION_REFUSED: 'process',
+  QUEUE_PARENT_UNKNOWN: 'document-status',
 };
 
 export interface CatalogueEntry {

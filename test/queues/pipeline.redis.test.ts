@@ -503,6 +503,23 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     expect(calls).to.equal(1);
   });
 
+  it('parks a version whose parent the archive does not know and the gateway never saw, once unknownParentWaitSeconds has passed', async () => {
+    let calls = 0;
+    const unknownParent: DocumentSender = {
+      send: async () => {
+        calls += 1;
+        return { action: 'retry', code: 'VERSION_UNKNOWN_SET', messageId: randomUUID(), transportFailure: false, durationMs: 1 };
+      },
+    };
+    const loaded = validateConfig({ ...rawConfig({ unknownParentWaitSeconds: 0, retry: { baseDelayMs: 10, maxDelayMs: 20 } }), redis: { url: server.url, keyPrefix: prefix } } as Record<string, unknown>, 'test', '/');
+    pipeline = await Pipeline.start({ workerConnection: redis, producerConnection: redis, redis, prefix, store, signer, sender: unknownParent, config: () => loaded.config, lanes: () => buildRoutingIndex(loaded.config, 'test').lanes });
+    const parentId = `${ORG[0]}.95.never.submitted`;
+    const header = { documentId: 'x', setId: parentId, versionNumber: 2, custodian: ORG[0]!, documentGroup: '5', client: { root: '1.2.246.21' }, effectiveTime: '20260101', documentDate: '2026-01-01', signatures: [], parent: { id: parentId, setId: parentId, versionNumber: 1 } };
+    const rec = await submit(0, { operation: 'version', versionNumber: 2, header: header as never });
+    expect(await waitFor(rec)).to.include({ status: 'parked', code: 'QUEUE_PARENT_UNKNOWN' });
+    expect(calls).to.equal(1);
+  });
+
   it('finds a stored document that never got its job (lost enqueue) with the periodic sweep, without a restart', async () => {
     pipeline = await start({ queues: { sweepIntervalMs: 1_000 } });
     const orphan = await create(0, {}, new Date(Date.now() - 5_000)); // stored, never enqueued
