@@ -1,5 +1,6 @@
 // `kanta-gateway kanta-double …`: runs the archive double alone, e.g. for a welfare region pointing
 // its own systems at it during onboarding. Resolves with the exit code once stopped (SIGINT/SIGTERM).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { GatewayError } from '../../domain/errors.ts';
@@ -9,11 +10,11 @@ import type { KantaDoubleOptions } from './options.ts';
 export const KANTA_DOUBLE_USAGE = `usage: kanta-gateway kanta-double --port N [--host H]
          [--tls-cert F --tls-key F --client-ca F ...] [--signing-ca F ...]
          [--config FILE (JSON or YAML: accessPoints, serviceUnits, options)]
-         [--state-dir D] [--faults JSON] [--seed N] [--body-limit BYTES]
+         [--state-dir D] [--admin-token T (or KGW_DOUBLE_ADMIN_TOKEN; else one is made and printed)] [--faults JSON] [--seed N] [--body-limit BYTES]
          [--require-system-signature true|false]`;
 
 const REPEATABLE = new Set(['client-ca', 'signing-ca']);
-const KNOWN = new Set(['port', 'host', 'tls-cert', 'tls-key', 'client-ca', 'signing-ca', 'config', 'state-dir', 'faults', 'seed', 'body-limit', 'require-system-signature']);
+const KNOWN = new Set(['port', 'host', 'tls-cert', 'tls-key', 'client-ca', 'signing-ca', 'config', 'state-dir', 'admin-token', 'faults', 'seed', 'body-limit', 'require-system-signature']);
 
 function usageError(message: string): never {
   throw new GatewayError('REQUEST_INVALID', message);
@@ -86,6 +87,8 @@ export function optionsFromArgs(argv: string[]): KantaDoubleOptions {
     opts.requireSystemSignature = requireSystem === 'true';
   }
   if (one('state-dir')) opts.stateDir = one('state-dir');
+  // The admin API's own credential; a standalone double makes one and prints it, so it stays usable.
+  opts.adminToken = one('admin-token') ?? process.env.KGW_DOUBLE_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
   if (opts.accessPoints === undefined) opts.accessPoints = [];
   if (opts.serviceUnits === undefined) opts.serviceUnits = [];
   return opts as unknown as KantaDoubleOptions;
@@ -97,8 +100,10 @@ export async function runKantaDoubleCommand(argv: string[], signals: NodeJS.Even
     return 0;
   }
   let double;
+  let options: KantaDoubleOptions;
   try {
-    double = await startKantaDouble(optionsFromArgs(argv));
+    options = optionsFromArgs(argv);
+    double = await startKantaDouble(options);
   } catch (err) {
     const message = err instanceof GatewayError ? `${err.code}: ${err.message}` : (err as Error).message;
     process.stderr.write(`kanta-double: ${message}\n${KANTA_DOUBLE_USAGE}\n`);
@@ -106,7 +111,7 @@ export async function runKantaDoubleCommand(argv: string[], signals: NodeJS.Even
   }
   process.stdout.write(`kanta-double SOAP  ${double.url}  (WSDL: ${double.url}?wsdl)\n`);
   process.stdout.write(`kanta-double plain ${double.plainUrl}\n`);
-  process.stdout.write(`kanta-double admin ${double.adminUrl}/faults | /inspect | /reset\n`);
+  process.stdout.write(`kanta-double admin ${double.adminUrl}/faults | /inspect | /reset  (Authorization: Bearer ${options.adminToken})\n`);
   const running = double;
   return new Promise<number>((resolve) => {
     const stop = () => {

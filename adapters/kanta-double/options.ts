@@ -49,6 +49,13 @@ export interface KantaDoubleOptions {
   signingCaPems: string[];
   /** Directory keeping the archive across restarts; in memory when absent. */
   stateDir?: string;
+  /**
+   * Bearer token the HTTP admin API (/admin/faults, /admin/inspect, /admin/reset) requires. Without one
+   * the HTTP admin API is off: a client certificate of the access point's CA, or no TLS at all, must not
+   * be enough to reset the archive or inject faults. The in-process API (setFaults, inspect, reset) is
+   * unaffected.
+   */
+  adminToken?: string;
   /** Customer-test rule: only hetu individual numbers 900–999. @defaultValue true */
   testPersonsOnly?: boolean;
   /**
@@ -106,6 +113,7 @@ export interface ResolvedOptions {
   serviceUnits: ServiceUnitRegistration[];
   signingCaPems: string[];
   stateDir: string | undefined;
+  adminToken: string | undefined;
   testPersonsOnly: boolean;
   requireSystemSignature: boolean;
   functionCodeOptionalGroups: string[];
@@ -156,6 +164,7 @@ export function resolveOptions(o: KantaDoubleOptions): ResolvedOptions {
     serviceUnits: o.serviceUnits,
     signingCaPems: o.signingCaPems,
     stateDir: o.stateDir,
+    adminToken: o.adminToken,
     testPersonsOnly: o.testPersonsOnly ?? true,
     requireSystemSignature: o.requireSystemSignature ?? false,
     functionCodeOptionalGroups: o.functionCodeOptionalGroups ?? ['1'],

@@ -214,7 +214,7 @@ export async function startKantaDouble(opts: KantaDoubleOptions): Promise<KantaD
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://double.invalid');
     const run = async (): Promise<void> => {
-      if (url.pathname.startsWith('/admin/')) return handleAdmin(req, res, url.pathname, control);
+      if (url.pathname.startsWith('/admin/')) return handleAdmin(req, res, url.pathname, control, o.adminToken);
       if (url.pathname === o.soapPath && req.method === 'GET' && url.searchParams.has('wsdl')) {
         return send(res, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: wsdlFor(o, soapUrl) }, undefined);
       }

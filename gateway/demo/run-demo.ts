@@ -59,7 +59,7 @@ export async function runDemo(args: string[], out: { stdout: (s: string) => void
     if (pending > 0 || archived !== results.length - refused) exit = 1;
     out.stdout(`
 Gateway        ${gw.url}   (metrics ${gw.url}/metrics, readiness ${gw.url}/readyz)
-Kanta double   ${env.double.url}   (inspect ${env.double.adminUrl}/inspect)
+Kanta double   ${env.double.url}   (its HTTP admin API is off here: the demo inspects it in process)
 Redis          ${env.redis.url}   (data in ${path.join(dir, 'redis')})
 Config         ${env.configFile}
 Tokens         region ${env.tokens.region}

@@ -2,6 +2,7 @@
 // (`kanta-gateway kanta-double`) as child processes, so a test can kill -9 one of them, plus the
 // demo's PKI and configuration. Admin calls to the double go over the same mutual TLS as the gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
@@ -69,14 +70,15 @@ export async function startDoubleProcess(pki: TestPkiManifest, dir: string, opts
       serviceUnits: orgs.map((o) => ({ oid: o.unit, organisation: o.oid })),
     }),
   );
-  const args = ['kanta-double', '--port', String(port), '--config', cfgFile, '--tls-cert', pki.tlsServer.certFile, '--tls-key', pki.tlsServer.keyFile, '--client-ca', pki.ca.certFile, '--signing-ca', pki.ca.certFile];
+  const adminToken = randomBytes(16).toString('hex');
+  const args = ['kanta-double', '--port', String(port), '--admin-token', adminToken, '--config', cfgFile, '--tls-cert', pki.tlsServer.certFile, '--tls-key', pki.tlsServer.keyFile, '--client-ca', pki.ca.certFile, '--signing-ca', pki.ca.certFile];
   if (opts.stateDir) args.push('--state-dir', opts.stateDir);
   const handle = spawnCli(args, {});
   const client = pki.tlsClients[DEMO.accessPoint]!;
   const dispatcher = new Agent({ connect: { ca: readFileSync(pki.ca.certFile), cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) } });
   const base = `https://127.0.0.1:${port}`;
   const admin = async (p: string, init: { method?: string; body?: string } = {}) => {
-    const res = await fetch(`${base}/admin${p}`, { ...init, headers: { 'content-type': 'application/json' }, dispatcher } as RequestInit);
+    const res = await fetch(`${base}/admin${p}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, dispatcher } as RequestInit);
     if (!res.ok) throw new Error(`double admin ${p}: ${res.status}`);
     return res.json();
   };

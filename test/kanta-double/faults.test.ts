@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import * as soap from 'soap';
 import { startKantaDouble } from '../../adapters/kanta-double/server.ts';
 import type { KantaDouble } from '../../adapters/kanta-double/server.ts';
-import { baseOptions, frameFor, makeDoc, post, testPki } from './support/double-fixture.ts';
+import { adminHeaders, baseOptions, frameFor, makeDoc, post, testPki } from './support/double-fixture.ts';
 import { soapWrap } from './support/test-frame.ts';
 
 async function statuses(double: KantaDouble, n: number): Promise<number[]> {
@@ -14,7 +14,7 @@ async function statuses(double: KantaDouble, n: number): Promise<number[]> {
 }
 
 async function putFaults(double: KantaDouble, body: unknown): Promise<Response> {
-  return fetch(`${double.adminUrl}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${double.adminUrl}/faults`, { method: 'PUT', headers: adminHeaders({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
 }
 
 describe('kanta double: fault injection and admin API', () => {
@@ -82,6 +82,23 @@ describe('kanta double: fault injection and admin API', () => {
     expect(Date.now() - t0).to.be.at.least(240);
   });
 
+  it('keeps the admin API behind its own credential: none, a wrong token, or no token configured is refused', async () => {
+    const reset = (headers: Record<string, string>) => fetch(`${double.adminUrl}/reset`, { method: 'POST', headers });
+    const codeOf = async (r: Response) => [r.status, ((await r.json()) as { error: { code: string } }).error.code];
+    expect(await codeOf(await reset({}))).to.deep.equal([401, 'AUTH_MISSING']);
+    expect(await codeOf(await reset({ authorization: 'Bearer not-the-token' }))).to.deep.equal([401, 'AUTH_INVALID']);
+    expect((await fetch(`${double.adminUrl}/inspect`)).status).to.equal(401);
+    expect((await reset(adminHeaders())).status).to.equal(200);
+    const closed = await startKantaDouble(baseOptions({ adminToken: undefined }));
+    try {
+      const r = await fetch(`${closed.adminUrl}/faults`, { method: 'PUT', headers: adminHeaders({ 'content-type': 'application/json' }), body: '{"http500Share":1}' });
+      expect(await codeOf(r)).to.deep.equal([403, 'AUTH_FORBIDDEN_ROLE']);
+      expect(closed.faults()).to.deep.equal({});
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('answers 503 with Retry-After during a maintenance window set through the admin API', async () => {
     const res = await putFaults(double, { maintenanceSeconds: 30 });
     expect(res.status).to.equal(200);
@@ -136,13 +153,13 @@ describe('kanta double: fault injection and admin API', () => {
       expect(res.status).to.equal(400);
       expect((await res.json() as { error: { code: string } }).error.code).to.equal('REQUEST_INVALID');
     }
-    const now = await (await fetch(`${double.adminUrl}/faults`)).json();
+    const now = await (await fetch(`${double.adminUrl}/faults`, { headers: adminHeaders() })).json();
     expect(now).to.deep.equal({ http500Share: 0.1 });
   });
 
   it('serves inspection and a WSDL naming the endpoint and operations', async () => {
     await post(double.url, frameFor(makeDoc()));
-    const inspection = await (await fetch(`${double.adminUrl}/inspect`)).json() as { archived: unknown[]; requests: { total: number } };
+    const inspection = await (await fetch(`${double.adminUrl}/inspect`, { headers: adminHeaders() })).json() as { archived: unknown[]; requests: { total: number } };
     expect(inspection.archived).to.have.length(1);
     expect(inspection.requests.total).to.equal(1);
     const wsdl = await (await fetch(`${double.url}?wsdl`)).text();

@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKantaDouble } from '../../adapters/kanta-double/server.ts';
-import { HETU, UNIT_P, archiveOk, baseOptions, frameFor, makeDoc, post, testPki } from './support/double-fixture.ts';
+import { HETU, UNIT_P, adminHeaders, archiveOk, baseOptions, frameFor, makeDoc, post, testPki } from './support/double-fixture.ts';
 
 describe('kanta double: state survives a restart', () => {
   let dir: string;
@@ -66,7 +66,7 @@ describe('kanta double: state survives a restart', () => {
   it('forgets everything, on disk too, on reset', async () => {
     let double = await startKantaDouble(baseOptions({ stateDir: dir }));
     await archiveOk(double.url, makeDoc());
-    const res = await fetch(`${double.adminUrl}/reset`, { method: 'POST' });
+    const res = await fetch(`${double.adminUrl}/reset`, { method: 'POST', headers: adminHeaders() });
     expect(res.status).to.equal(200);
     await double.close();
     double = await startKantaDouble(baseOptions({ stateDir: dir }));

@@ -62,6 +62,10 @@ export function testPki(): Pki {
   return pki;
 }
 
+/** The admin API's credential in the double's tests (adminHeaders() sends it). */
+export const ADMIN_TOKEN = 'double-admin-test-token';
+export const adminHeaders = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, ...extra });
+
 export function baseOptions(extra: Partial<KantaDoubleOptions> = {}): KantaDoubleOptions {
   return {
     accessPoints: [
@@ -75,6 +79,7 @@ export function baseOptions(extra: Partial<KantaDoubleOptions> = {}): KantaDoubl
       { oid: UNIT_X, organisation: ORG_X },
     ],
     signingCaPems: [testPki().signingCa.certPem],
+    adminToken: ADMIN_TOKEN,
     ...extra,
   };
 }
