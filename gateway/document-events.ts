@@ -19,15 +19,18 @@ export interface DocumentEventDeps {
 export function documentEventHandlers(deps: DocumentEventDeps): PipelineEvents {
   const { metrics, audit, logger } = deps;
   return {
+    // Written before the document's terminal state, awaited: no crash can leave a finished document
+    // without its usage-log entry (a failed append fails the job, which resends the same bytes).
+    recordFinished: async (e) => {
+      const ev = documentFinishedEvent(e);
+      if (ev) await audit.append(ev);
+    },
     onFinished: (e) => {
       // Also settled lazily at the next intake that reads the right, should this be lost to a crash.
       if (e.status === 'archived' || e.status === 'rejected' || e.status === 'parked') {
         void deps.settleRights?.(e.record, e.status).catch((err) => logger.error('registry-right settlement failed', { documentId: e.record.documentId, code: errorCodeOf(err) }));
       }
       metrics.documentsFinished.inc({ controller: e.record.controller, status: e.status, code: e.code ?? '' });
-      const ev = documentFinishedEvent(e);
-      // The send has happened and cannot be undone: a failed log append is reported, loudly.
-      if (ev) void audit.append(ev).catch((err) => logger.error('usage log append failed', { documentId: e.record.documentId, code: errorCodeOf(err) }));
       logger.log(e.status === 'archived' ? 'info' : 'warn', `document ${e.status}`, { tenant: e.record.tenant, documentId: e.record.documentId, controller: e.record.controller, code: e.code });
     },
     onRetryBudgetExhausted: (r) => {

@@ -229,10 +229,11 @@ export class DocumentStore {
   }
 
   /** Atomically stores a new document (the 'accept' transition), or reports the existing one with the same id. */
-  async create(input: Omit<DocumentRecord, 'submissionId' | 'status' | 'acceptedAt' | 'updatedAt' | 'attempts' | 'run' | 'contentSha256' | 'size'>, payload: Buffer, now = new Date()): Promise<CreateResult> {
+  /** `input.submissionId`: given by intake when it logs the acceptance before storing; else a new one. */
+  async create(input: Omit<DocumentRecord, 'submissionId' | 'status' | 'acceptedAt' | 'updatedAt' | 'attempts' | 'run' | 'contentSha256' | 'size'> & { submissionId?: string }, payload: Buffer, now = new Date()): Promise<CreateResult> {
     const record: DocumentRecord = {
       ...input,
-      submissionId: randomUUID(),
+      submissionId: input.submissionId ?? randomUUID(),
       status: 'accepted',
       contentSha256: sha256Hex(payload),
       size: payload.length,

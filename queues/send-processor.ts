@@ -47,6 +47,12 @@ export interface SendProcessorDeps {
   queuesConfig(): QueuesConfig;
   /** A controller-level refusal: the lane is parked as a whole (paused until an operator resumes it). */
   onControllerBlocked(lane: LaneRef, code: string, text: string): Promise<void>;
+  /**
+   * Awaited before a terminal transition is written (the usage-log entry): a crash can then leave a
+   * document finished in the log but not yet in its record — the lane resends it, the archive's
+   * idempotency makes that harmless, and the entry is written again — but never the other way round.
+   */
+  recordFinished?(event: FinishedEvent): Promise<void>;
   onFinished?(event: FinishedEvent): void;
   onRetryBudgetExhausted?(record: DocumentRecord): void;
   onSend?(accessPoint: string, result: SendResult): void;
@@ -75,10 +81,12 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
 
   // A transition into a terminal status, then the callback main.ts turns into metrics and the usage log.
   const finish = async (t: Extract<Transition, { kind: 'park' | 'reject' | 'park-payload-missing' | 'park-sign-failed' | 'park-send-failed' | 'park-retry-exhausted' }>) => {
-    const applied = await store.apply(t, deps.now());
     const code = codeOf(t);
     const text = 'text' in t && t.text ? t.text : undefined;
-    deps.onFinished?.({ record: rec, status: applied.status as DocumentStatus, ...(code ? { code } : {}), ...(text ? { text } : {}) });
+    const event: FinishedEvent = { record: rec, status: t.kind === 'reject' ? 'rejected' : 'parked', ...(code ? { code } : {}), ...(text ? { text } : {}) };
+    await deps.recordFinished?.(event);
+    const applied = await store.apply(t, deps.now());
+    deps.onFinished?.({ ...event, status: applied.status as DocumentStatus });
   };
 
   // Kanta ordering: a version after its parent, a provider's document after the organizer's
@@ -151,6 +159,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   const ack: AckRecord = { action: result.action, messageId: result.messageId, ...(result.code ? { code: result.code } : {}), ...(result.text ? { text: result.text } : {}), ...(result.ack ?? {}) };
   switch (result.action) {
     case 'archived':
+      await deps.recordFinished?.({ record: rec, status: 'archived' });
       await store.apply({ kind: 'archive', ref, submissionId: rec.submissionId, ack, retention: { payloadSeconds: cfg.payloadRetentionSeconds, recordSeconds: cfg.recordRetentionSeconds } }, deps.now());
       deps.onFinished?.({ record: rec, status: 'archived' });
       return 'archived';

@@ -17,6 +17,8 @@ import { intakeQueueName, jobIdOf, laneJobOptions, laneKey, laneQueueName, type 
 import type { DocumentRecord } from '../domain/document-record.ts';
 
 export interface PipelineEvents {
+  /** Awaited before a document's terminal transition (the usage-log entry); see send-processor.ts. */
+  recordFinished?(event: FinishedEvent): Promise<void>;
   onFinished?(event: FinishedEvent): void;
   onRetryBudgetExhausted?(record: DocumentRecord): void;
   onSend?(accessPoint: string, result: SendResult): void;
@@ -131,6 +133,7 @@ export class QueueWorkers {
           queuesConfig: () => this.deps.queuesConfig(),
           onControllerBlocked: (l, code, text) => this.deps.flow.parkLane(l, code, text),
           now: this.deps.now,
+          ...(events?.recordFinished ? { recordFinished: events.recordFinished } : {}),
           ...(events?.onFinished ? { onFinished: events.onFinished } : {}),
           ...(events?.onRetryBudgetExhausted ? { onRetryBudgetExhausted: events.onRetryBudgetExhausted } : {}),
           ...(events?.onSend ? { onSend: events.onSend } : {}),

@@ -1,11 +1,12 @@
 // Intake, top to bottom, for every format:
 //   read (format adapter → ParsedDocument) → header rules → resubmission? → schema (if configured) →
 //   verify incoming signatures → test-person guard (the access point's environment) → decide
-//   (controller + right) → store (one Lua script) → log (usage log) → enqueue → bookkeeping.
+//   (controller + right) → log (usage log) → store (one Lua script) → enqueue → bookkeeping.
 // Each stage is a function with typed input and output; the HTTP route only hands in the submission
 // and renders the result. Every refusal happens before anything is stored; once stored, the document is
 // either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
 // half-stored).
+import { randomUUID } from 'node:crypto';
 import { CLIENT_RELATIONSHIP_GROUP, type ActingPerson } from '../../domain/document-header.ts';
 import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-record.ts';
 import { GatewayError } from '../../domain/errors.ts';
@@ -111,7 +112,7 @@ export function rightsGranted(parsed: ParsedDocument): RightEntriesByTask | unde
 }
 
 /** `keptSignature`: the document's own system signature the send lane sends as it is, instead of signing. */
-export async function storeDocument(parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, store: IntakeDeps['store'], at: Date, keptSignature?: SignatureReceipt) {
+export async function storeDocument(parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, store: IntakeDeps['store'], at: Date, keptSignature?: SignatureReceipt, submissionId?: string) {
   const { header } = parsed;
   const dependsOn = [...(header.parent ? [header.parent.id] : []), ...(decision.right && decision.rightSourceDocumentId ? [decision.rightSourceDocumentId] : [])];
   return storage(() =>
@@ -133,6 +134,7 @@ export async function storeDocument(parsed: ParsedDocument, operation: DocumentO
         decision,
         header,
         ...(keptSignature ? { signature: keptSignature } : {}),
+        ...(submissionId ? { submissionId } : {}),
         dependsOn,
       },
       parsed.cda,
@@ -141,10 +143,19 @@ export async function storeDocument(parsed: ParsedDocument, operation: DocumentO
   );
 }
 
-/** Logged before it is queued, and undone if either fails: no write without its log entry. */
-export async function logAndEnqueue(record: DocumentRecord, parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, deps: IntakeDeps): Promise<void> {
+/**
+ * The usage-log entry of an acceptance, written before the document is stored: a crash between the two
+ * leaves an entry for a write that did not happen (the tenant, unanswered, sends again), never a stored
+ * document without its entry. A store or enqueue that fails after it is answered by an intake-refused
+ * entry (recordRefusal).
+ */
+export async function logAcceptance(submissionId: string, parsed: ParsedDocument, operation: DocumentOperation, decision: IntakeDecision, tenant: Tenant, deps: Pick<IntakeDeps, 'audit'>): Promise<void> {
+  await storage(async () => void (await deps.audit?.log.append(intakeAcceptedEvent({ tenant, meta: parsed.header, operation, decision, submissionId }))));
+}
+
+/** Queued, or removed again if that fails: nothing stored stays without its job. */
+export async function enqueueStored(record: DocumentRecord, deps: Pick<IntakeDeps, 'enqueue' | 'store'>): Promise<void> {
   try {
-    await deps.audit?.log.append(intakeAcceptedEvent({ tenant, meta: parsed.header, operation, decision, submissionId: record.submissionId }));
     await deps.enqueue(record);
   } catch (err) {
     await deps.store.discard(record).catch(() => {});
@@ -180,13 +191,15 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
     const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
     const granted = rightsGranted(parsed);
 
-    const created = await storeDocument(parsed, operation, decision, tenant, deps.store, at, keptSignature);
+    const submissionId = randomUUID();
+    await logAcceptance(submissionId, parsed, operation, decision, tenant, deps);
+    const created = await storeDocument(parsed, operation, decision, tenant, deps.store, at, keptSignature, submissionId);
     if (!created.created) {
       // Lost a race with a concurrent identical submission: same rule as a resubmission.
       if (created.existing.contentSha256 !== sha256Hex(parsed.cda)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
       return { kind: 'resubmitted', record: created.existing };
     }
-    await logAndEnqueue(created.record, parsed, operation, decision, tenant, deps);
+    await enqueueStored(created.record, deps);
 
     const { header } = parsed;
     await deps.routing.afterAccept(tenant, header, operation, decision, granted, at).catch((err) =>
