@@ -1,4 +1,4 @@
-// npm run chaos [-- --short] [--only "gateway kill -9,redis SIGKILL (everysec)"] [--maintenance-seconds N]
+// npm run chaos [-- --short] [--only "gateway kill -9;redis SIGKILL (everysec)"] [--maintenance-seconds N]
 // Runs every scenario against real processes, prints the table and writes it as JSON under
 // var/chaos/; exits 1 when any verdict fails.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,12 +10,13 @@ import { chaosTable } from './verdict.ts';
 
 const { values } = parseArgs({ options: { short: { type: 'boolean' }, only: { type: 'string' }, 'maintenance-seconds': { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help) {
-  console.log('usage: npm run chaos [-- --short] [--only NAME[,NAME]] [--maintenance-seconds N]');
+  console.log('usage: npm run chaos [-- --short] [--only NAME[;NAME]] [--maintenance-seconds N]');
   process.exit(0);
 }
 const size = { ...(values.short ? SHORT : FULL) };
 if (values['maintenance-seconds']) size.maintenanceSeconds = Number(values['maintenance-seconds']);
-const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
+// Scenario names contain commas: --only takes them separated by ';'.
+const only = values.only ? new Set(values.only.split(';').map((s) => s.trim())) : undefined;
 const started = Date.now();
 const rows = await runChaos(size, only, (l) => console.log(l));
 console.log(`\nchaos (${values.short ? 'short' : 'full'}), ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
