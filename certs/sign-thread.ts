@@ -19,7 +19,10 @@ interface ThreadData {
 
 function plain(err: unknown): PlainError {
   const e = err as { message?: string; details?: Record<string, unknown> };
-  return { code: errorCodeOf(err) ?? 'SIGN_FAILED', message: String(e?.message ?? err).slice(0, 500), ...(e?.details ? { details: e.details } : {}) };
+  // A stack overflow (or another RangeError) comes from the document's own shape and happens again on
+  // every try: park it (SIGN_DOCUMENT_UNSIGNABLE) instead of retrying it for the whole budget.
+  const unsignable = err instanceof RangeError;
+  return { code: errorCodeOf(err) ?? (unsignable ? 'SIGN_DOCUMENT_UNSIGNABLE' : 'SIGN_FAILED'), message: String(e?.message ?? err).slice(0, 500), ...(e?.details ? { details: e.details } : {}) };
 }
 
 const port = parentPort;

@@ -88,6 +88,7 @@ export const ERROR_CATALOGUE = {
   CERT_KEY_USAGE: { status: 500, retryable: false, message: 'The certificate lacks the required key usage' },
   CERT_NO_VALID_IDENTITY: { status: 500, retryable: false, message: 'No currently valid certificate for this signing identity' },
   SIGN_FAILED: { status: 500, retryable: true, message: 'Signing failed' },
+  SIGN_DOCUMENT_UNSIGNABLE: { status: 422, retryable: false, message: 'The document cannot be signed (its structure defeats the signer, e.g. too deep); parked' },
   SIGN_SELF_CHECK_FAILED: { status: 500, retryable: false, message: 'The signed document failed its own verification' },
   SIGNATURE_INVALID: { status: 400, retryable: false, message: 'Signature does not verify' },
 

@@ -41,6 +41,7 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_REDIS_EVICTING: 'process',
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
+  SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
 };
 
 export interface CatalogueEntry {

@@ -30,6 +30,17 @@ describe('certs/signer-pool', function () {
 
   after(() => pool?.close());
 
+  it('refuses for good (not retryable) a document whose structure defeats the signer, e.g. 200 000 levels deep', async () => {
+    const depth = 200_000;
+    const deep = sampleDoc(39).replace(/(<realmCode [^>]*\/>)/, `$1${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}`);
+    const err = await pool.sign('org1', deep).then(() => undefined, (e: unknown) => e);
+    // Whichever step gives up first (the signer's stack, or its self-check), the code is one the send
+    // lane parks at once instead of retrying for the whole budget.
+    const code = errorCodeOf(err)!;
+    expect(code).to.be.oneOf(['SIGN_DOCUMENT_UNSIGNABLE', 'SIGN_SELF_CHECK_FAILED']);
+    expect(new GatewayError(code).retryable).to.equal(false);
+  });
+
   it('verifies on a worker thread with the same verdicts as verifyDocumentSignatures', async () => {
     const { signedXml } = await pool.sign('org1', sampleDoc(31));
     const good = await pool.verify(signedXml, { trustedCaPems: [caPem], expectedSignerOids: [ORG1], requireSystemSignature: true });
