@@ -1,22 +1,15 @@
 // The intake stages that need no Redis: format choice, the header rules every format shares, the
 // operation rule and whose signature an incoming document must carry.
 import { expect } from 'chai';
-import { GatewayError, type ErrorCode } from '../../domain/errors.ts';
+import type { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import { formatFor, INTAKE_FORMATS } from '../../gateway/intake/formats.ts';
 import { checkIncomingSignatures, expectedSignerOids, type SignatureVerifier } from '../../gateway/intake/incoming-signatures.ts';
 import { operationOf } from '../../gateway/intake/operation.ts';
 import { checkHeader, rightsGranted } from '../../gateway/intake/run-intake.ts';
 import type { Tenant } from '../../config/schema.ts';
+import { codeOf } from '../helpers/code-of.ts';
 
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as GatewayError).code;
-  }
-  return undefined;
-}
 
 const HEADER = { documentId: '1.2.246.10.1.2026.1', setId: '1.2.246.10.1.2026.1', versionNumber: 1, custodian: '1.2.246.10.1', documentGroup: '5', client: { root: '1.2.246.21', extension: '010190-9904' }, effectiveTime: '20260301', documentDate: '2026-03-01', bodyId: 'OID1.2.246.10.1.2026.1', signatures: [] };
 const parsed = (over: Partial<ParsedDocument['header']> = {}, extra: Partial<ParsedDocument> = {}): ParsedDocument => ({ format: 'test', cda: Buffer.from('<x/>'), header: { ...HEADER, ...over }, ...extra });

@@ -15,15 +15,8 @@ import { operationOf } from '../../gateway/intake/operation.ts';
 import { checkTestPerson, testPersonRuleOf } from '../../gateway/intake/test-person-guard.ts';
 import { checkCharset } from '../../gateway/routes/intake.ts';
 import { checkHeader } from '../../gateway/intake/run-intake.ts';
+import { codeOf } from '../helpers/code-of.ts';
 
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as GatewayError).code;
-  }
-  return undefined;
-}
 
 const ORG = '1.2.246.10.33333333.10.0';
 const sample = (over: Parameters<typeof makeSampleCda>[0] extends infer O ? Partial<O> : never = {}) =>

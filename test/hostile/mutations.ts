@@ -2,17 +2,8 @@
 // duplicates, invalid UTF-8) and markup-level damage (hostile tokens, nesting, attribute floods, swapped
 // values). Deterministic per seed, so a failure names the seed that reproduces it.
 
-/** mulberry32: small, fast, good enough to spread mutations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the double's fault injection uses (mulberry32): one per seed, reproducible. */
+export { seededRandom as prng } from '../../adapters/kanta-double/faults.ts';
 
 const TOKENS = [
   '<', '>', '&', '&amp;', '&#0;', '&#x1F;', '&evil;', '"', "'", '=', '/>', '</', '<!--', '-->', '<![CDATA[', ']]>', '<?xml version="1.0"?>',
