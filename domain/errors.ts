@@ -166,3 +166,16 @@ export function errorCodeOf(err: unknown): ErrorCode | undefined {
   }
   return undefined;
 }
+
+/**
+ * Runs a storage call on a request path: a coded error passes through unchanged, anything else (a Redis
+ * connection error, a timeout) becomes QUEUE_UNAVAILABLE — 503, retryable, nothing stored.
+ */
+export async function storageCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
+  }
+}

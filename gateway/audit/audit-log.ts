@@ -11,7 +11,7 @@
 // a busy second process starves (measured: 64 straight losses under 10 000 concurrent appends).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../../domain/errors.ts';
+import { GatewayError, storageCall } from '../../domain/errors.ts';
 import { clientKey } from '../routing/client-key.ts';
 import { canonicalJson, genesisDigest, recordDigest } from './verify-chain.ts';
 import { OID_PATTERN } from '../../domain/values.ts';
@@ -304,7 +304,7 @@ export class AuditLog {
       const atMs = Math.max(this.now().getTime(), head.atMs);
       const unsigned = { seq: head.seq + 1, at: new Date(atMs).toISOString(), organisation: org, ...body, prev: head.digest };
       const record = { ...unsigned, digest: recordDigest(unsigned) } as AuditRecord;
-      const reply = await this.redisCall(() =>
+      const reply = await storageCall(() =>
         (this.redis as unknown as AuditScripts).kgwAuditAppend(
           this.streamKey(org),
           this.headKey(org),
@@ -336,17 +336,8 @@ export class AuditLog {
     throw new GatewayError('AUDIT_APPEND_CONTENDED', undefined, { details: { organisation: org, attempts: this.maxAttempts } });
   }
 
-  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof GatewayError) throw err;
-      throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
-    }
-  }
-
   private async readHead(org: string): Promise<Head | undefined> {
-    const [seq, digest, at] = await this.redisCall(() => this.redis.hmget(this.headKey(org), 'seq', 'digest', 'at'));
+    const [seq, digest, at] = await storageCall(() => this.redis.hmget(this.headKey(org), 'seq', 'digest', 'at'));
     if (seq == null || digest == null) return undefined;
     return { seq: Number(seq), digest, atMs: Number(at ?? 0) };
   }
@@ -389,7 +380,7 @@ export class AuditLog {
   private async *scan(org: string, start: string, end: string): AsyncGenerator<AuditRecord> {
     let from = start;
     for (;;) {
-      const page = await this.redisCall(() => this.redis.xrange(this.streamKey(org), from, end, 'COUNT', this.pageSize));
+      const page = await storageCall(() => this.redis.xrange(this.streamKey(org), from, end, 'COUNT', this.pageSize));
       for (const [, fields] of page) {
         const text = fields[fields.indexOf('r') + 1];
         if (text === undefined) throw new GatewayError('INTERNAL', `audit stream of ${org} holds an entry without a record`);

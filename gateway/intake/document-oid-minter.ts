@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DocumentIdMinter, MintRequest } from '../../adapters/intake/json-document.ts';
-import { GatewayError } from '../../domain/errors.ts';
+import { storageCall } from '../../domain/errors.ts';
 
 /** How long a submission key remembers its document id. */
 export const SUBMISSION_KEY_TTL_SECONDS = 7 * 86_400;
@@ -31,15 +31,13 @@ export class RedisDocumentOidMinter implements DocumentIdMinter {
     return `${this.prefix}:oid-counter:${organisation}`;
   }
 
-  async mint(req: MintRequest): Promise<string> {
-    try {
+  mint(req: MintRequest): Promise<string> {
+    return storageCall(async () => {
       if (req.submissionKey === undefined) return `${req.arc}.${await this.redis.incr(this.counterKey(req.organisation))}`;
       // The key is hashed: it is the client's text and may be long; the hash bounds the Redis key.
       const hashed = createHash('sha256').update(req.submissionKey).digest('hex');
       const remembered = `${this.prefix}:oid-key:${req.tenant}:${req.organisation}:${hashed}`;
       return String(await this.redis.eval(MINT_ONCE, 2, remembered, this.counterKey(req.organisation), req.arc, SUBMISSION_KEY_TTL_SECONDS));
-    } catch (err) {
-      throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
-    }
+    });
   }
 }

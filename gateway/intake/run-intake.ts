@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_RELATIONSHIP_GROUP, type ActingPerson } from '../../domain/document-header.ts';
 import { TERMINAL_STATUSES, type DocumentRecord } from '../../domain/document-record.ts';
-import { GatewayError } from '../../domain/errors.ts';
+import { GatewayError, storageCall } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
 import type { DocumentOperation } from '../../domain/values.ts';
@@ -62,15 +62,8 @@ export interface IntakeDeps {
   now?: () => Date;
 }
 
-/** Redis errors on the request path become a coded 503; coded errors pass through unchanged. */
-async function storage<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof GatewayError) throw err;
-    throw new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
-  }
-}
+// Redis errors on the request path become a coded 503 (domain/errors.ts storageCall).
+const storage = storageCall;
 
 // --- stages
 
@@ -155,12 +148,10 @@ export async function logAcceptance(submissionId: string, parsed: ParsedDocument
 
 /** Queued, or removed again if that fails: nothing stored stays without its job. */
 export async function enqueueStored(record: DocumentRecord, deps: Pick<IntakeDeps, 'enqueue' | 'store'>): Promise<void> {
-  try {
-    await deps.enqueue(record);
-  } catch (err) {
+  await storage(() => deps.enqueue(record)).catch(async (err: unknown) => {
     await deps.store.discard(record).catch(() => {});
-    throw err instanceof GatewayError ? err : new GatewayError('QUEUE_UNAVAILABLE', undefined, { cause: err });
-  }
+    throw err;
+  });
 }
 
 // --- the chain

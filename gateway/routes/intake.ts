@@ -45,7 +45,6 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
     try {
       res.locals.intakeFormat = formatFor(req.header('content-type'), formats);
       checkCharset(req.header('content-type'));
-      res.locals.requestedOperation = operationHeader(req);
       next();
     } catch (err) {
       next(err);
@@ -83,9 +82,9 @@ export function intakeRouter(deps: IntakeRouteDeps): Router {
 
   // A repeated Kanta-Operation (Node joins repeats with commas) is refused before the spec reads it as an
   // unknown operation; then the headers are checked against the route's spec, all before the body is read.
-  router.use('/v1/documents', (req, _res, next) => {
+  router.use('/v1/documents', (req, res, next) => {
     try {
-      if (req.method === 'POST' && req.path === '/') operationHeader(req);
+      if (req.method === 'POST' && req.path === '/') res.locals.requestedOperation = operationHeader(req);
       next();
     } catch (err) {
       next(err);
