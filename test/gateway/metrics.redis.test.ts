@@ -21,6 +21,7 @@ import { RedisMetricsSources } from '../../gateway/metrics-sources.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index.ts';
 import { createMetrics, timedSigner, type GatewayMetrics } from '../../gateway/metrics.ts';
 import { parkForTest, testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { queueTestConfig } from '../helpers/queue-config.ts';
 import { useRedis } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -33,20 +34,7 @@ const ORG = ['1.2.246.10.61000000.10.0', '1.2.246.10.61000001.10.0'] as const;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
 function rawConfig(): ConfigInput {
-  return {
-    kanta: { accessPoints: [{ id: 'ap', url: 'https://127.0.0.1:1/kanta', senderId: '1.2.246.10.9.10.0' }] },
-    queues: { retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 40, retryBudgetHours: 1 }, batch: { size: 2, waitMs: 5 }, laneConcurrency: 2 },
-    organisations: ORG.map((oid, i) => ({ oid, name: `Org ${i}`, kind: 'private-provider' as const })),
-    signingIdentities: [{ id: 'sig', certificates: [{ certFile: '/dev/null', keyFile: '/dev/null' }] }],
-    tenants: ORG.map((oid, i) => ({
-      id: `t${i}`,
-      name: `Tenant ${i}`,
-      credentials: { apiTokenSha256: ['0'.repeat(64)] },
-      actsFor: [{ organisation: oid, joining: { model: 'direct' as const } }],
-      accessPoint: 'ap',
-      signingIdentity: 'sig',
-    })),
-  };
+  return queueTestConfig(ORG, { retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 40, retryBudgetHours: 1 }, batch: { size: 2, waitMs: 5 }, laneConcurrency: 2 });
 }
 
 /** One sample's value from the text exposition, or undefined when the series is absent. */

@@ -1,6 +1,7 @@
 // The queue pipeline on a real redis-server with a stub signer and a scripted sender (the queue
 // layer's ports): state machine, retries, parking, controller parking, ordering, the circuit,
 // pause/resume, the crash sweep and operator reruns.
+import { queueTestConfig } from '../helpers/queue-config.ts';
 import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Queue } from 'bullmq';
@@ -22,28 +23,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set<DocumentStatus>(['archived', 'parked', 'rejected']);
 
 function rawConfig(queues: ConfigInput['queues'] = {}): ConfigInput {
-  return {
-    kanta: { accessPoints: [{ id: 'ap', url: 'https://127.0.0.1:1/kanta', senderId: '1.2.246.10.9.10.0' }] },
-    queues: {
-      retry: { attempts: 6, baseDelayMs: 20, maxDelayMs: 60, retryBudgetHours: 1 },
-      batch: { size: 4, waitMs: 5 },
-      laneConcurrency: 4,
-      laneHighWater: 16,
-      dependencyPollMs: 20,
-      circuitBreaker: { failureThreshold: 3, openMs: 400 },
-      ...queues,
-    },
-    organisations: ORG.map((oid, i) => ({ oid, name: `Org ${i}`, kind: 'private-provider' as const })),
-    signingIdentities: [{ id: 'sig', certificates: [{ certFile: '/dev/null', keyFile: '/dev/null' }] }],
-    tenants: ORG.map((oid, i) => ({
-      id: `t${i}`,
-      name: `Tenant ${i}`,
-      credentials: { apiTokenSha256: ['0'.repeat(64)] },
-      actsFor: [{ organisation: oid, joining: { model: 'direct' as const } }],
-      accessPoint: 'ap',
-      signingIdentity: 'sig',
-    })),
-  };
+  return queueTestConfig(ORG, {
+    retry: { attempts: 6, baseDelayMs: 20, maxDelayMs: 60, retryBudgetHours: 1 },
+    batch: { size: 4, waitMs: 5 },
+    laneConcurrency: 4,
+    laneHighWater: 16,
+    dependencyPollMs: 20,
+    circuitBreaker: { failureThreshold: 3, openMs: 400 },
+    ...queues,
+  });
 }
 
 type Step = { action: SendAction; code?: string; transportFailure?: boolean; retryAfterSeconds?: number };
