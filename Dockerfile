@@ -1,12 +1,12 @@
 # Multi-stage build: production dependencies installed once (npm ci --omit=dev), the runtime image runs
-# as the unprivileged node user. Node 24 is an LTS line in support (Node 20 reached its end of life in
-# April 2026). The sources run through tsx, a runtime dependency; there is no build step.
-FROM node:24-slim AS deps
+# as the unprivileged node user. Node 26 is the active LTS line since October 2026 (Node 24 is in maintenance,
+# Node 20 reached its end of life in April 2026). The sources run through tsx, a runtime dependency; there is no build step.
+FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:24-slim AS runtime
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     KGW_CONFIG=/etc/kanta-gateway/gateway.yaml
 WORKDIR /app

@@ -209,7 +209,7 @@ describe('deploy: compose, Dockerfile and the init step hold together', function
     const steps = dockerfile();
     const froms = steps.filter((i) => i.op === 'FROM').map((i) => i.args.split(/\s+/)[0]!);
     expect(froms.length).to.be.greaterThan(0);
-    for (const f of froms) expect(f, f).to.match(/^node:(22|24)(\.[0-9.]+)?(-[a-z]+)*$/);
+    for (const f of froms) expect(f, f).to.match(/^node:(24|26)(\.[0-9.]+)?(-[a-z]+)*$/);
     expect(steps.filter((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args)).every((i) => i.args.includes('--omit=dev'))).to.equal(true);
     expect(steps.some((i) => i.op === 'USER' && i.args === 'node')).to.equal(true);
 
