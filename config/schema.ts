@@ -172,6 +172,8 @@ export const KantaCodesSchema = z.strictObject({
       version: z.string().default('RCMR_IN200016FI01'),
       void: z.string().default('RCMR_IN200017FI01'),
       queryClientRelationship: z.string().default('RCMR_IN200010FI01'),
+      // query relay: the answer the gateway gives a Kanta-native tenant (kanta-binding.md §5) [A]
+      queryResponse: z.string().default('RCMR_IN200011FI01'),
     })
     .prefault({}),
   /** Palvelupyyntö code by operation and documentGroup ('*' = any other group). */
