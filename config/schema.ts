@@ -211,6 +211,8 @@ export const KantaCodesSchema = z.strictObject({
     .prefault({}),
   /** recordTarget/patient/statusCode of the frame [C asia_K.xml: normal]. */
   patientStatusCode: z.string().min(1).default('normal'),
+  // query relay: codeSystem of the gateway's own detail codes (QUERY_*, …) in Kanta-format answers [A]
+  gatewayDetailCodeSystem: z.string().regex(OID_PATTERN).default('1.2.246.537.5.40185.2026.1'),
 });
 
 export const RetrySchema = z.strictObject({
