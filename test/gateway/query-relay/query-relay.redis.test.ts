@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import * as soap from 'soap';
 import { makeHetu } from '../../../adapters/cda/hetu.ts';
@@ -26,7 +27,9 @@ import { sharedDemoPki } from '../../helpers/demo-pki.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { KANTA_RECEIVER, TENANT_SYSTEM, queryWsdl, soapWrapped, tenantQueryMessage } from './tenant-query-message.ts';
 
-const silent = createLogger({ silent: true });
+// Every log line the gateway writes during the suite, at debug level, to look for hetus in at the end.
+const logged: string[] = [];
+const logger = createLogger({ level: 'debug', stream: new Writable({ write: (chunk, _enc, done) => void (logged.push(String(chunk)), done()) }) });
 
 // Synthetic test persons (individual numbers 900–999, valid checksums).
 const withRight = makeHetu(12, 3, 2011, 921);
@@ -48,7 +51,7 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kgw-query-relay-'));
     env = await buildDemoEnvironment({ dir, pki: await sharedDemoPki() });
-    gw = await startGateway({ configFile: env.configFile, logger: silent, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
+    gw = await startGateway({ configFile: env.configFile, logger, env: { KGW_CLIENT_KEY_SECRET: 'test-secret' } });
     redis = new Redis(env.redis.url);
     const base = { custodian: DEMO.region.oid, serviceUnit: DEMO.region.unit, functionCode: DEMO.serviceTask, documentGroup: '1' };
     relationship.withRight = newDocumentId(DEMO.region.oid);
@@ -314,5 +317,12 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
       expect(unwrapResponse(parseResponseXml(await wrongAction.text()))).to.deep.include({ kind: 'fault', detail: 'QUERY_INVALID' });
       expect(queriesAtArchive()).to.have.length(before);
     });
+  });
+
+  it('wrote no hetu into any log line (client, acting person, refused values)', () => {
+    expect(logged.length, 'the gateway logged at debug level').to.be.greaterThan(0);
+    const all = logged.join('');
+    for (const h of [...HETUS, makeHetu(1, 1, 1980, 931)]) expect(all).to.not.contain(h);
+    expect(all).to.not.contain(withRight.slice(0, -1));
   });
 });
