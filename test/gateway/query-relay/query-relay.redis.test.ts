@@ -17,6 +17,7 @@ import { makeSampleCda } from '../../../adapters/cda/sample-document.ts';
 import { parseClientRelationshipAnswer } from '../../../adapters/kanta/query-answer.ts';
 import { parseResponseXml, unwrapResponse } from '../../../adapters/kanta/soap-envelope.ts';
 import { attr, walk } from '../../../adapters/xml/safe-parse.ts';
+import { clientQueryAnswerSchema } from '../../../gateway/api/client-queries-api.ts';
 import { verifyChain } from '../../../gateway/audit/verify-chain.ts';
 import { statusOf, submit } from '../../../gateway/client/gateway-client.ts';
 import { DEMO, buildDemoEnvironment, type DemoEnvironment } from '../../../gateway/demo/demo-environment.ts';
@@ -128,6 +129,7 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
       const res = await ask(env.tokens.hoiva, { custodian: DEMO.region.oid, askingUnit: DEMO.hoiva.unit, client: { extension: withRight } });
       const body = (await res.json()) as Record<string, unknown>;
       expect(res.status, JSON.stringify(body)).to.equal(200);
+      expect(clientQueryAnswerSchema.safeParse(body).success, 'the answer matches its schema').to.equal(true);
       expect(body).to.deep.include({ outcome: 'found', custodian: DEMO.region.oid, role: 'provider', learned: true });
       expect(body.document).to.deep.include({ documentId: relationship.withRight, setId: relationship.withRight, versionNumber: 1 });
       expect(body.rights, 'a provider sees only its own units').to.deep.equal({ [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01' }] });
@@ -162,7 +164,9 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
       expect(ownBody.rights).to.deep.equal({ [DEMO.serviceTask]: [{ unit: DEMO.hoiva.unit, start: '2026-09-01' }, { unit: DEMO.perhe.unit, start: '2026-10-01' }] });
       const none = await ask(env.tokens.region, { custodian: DEMO.region.oid, askingUnit: DEMO.region.unit, client: { extension: nobody } });
       expect(none.status).to.equal(200);
-      expect(await none.json()).to.deep.equal({ outcome: 'not-found', custodian: DEMO.region.oid, role: 'organizer' });
+      const noneBody = await none.json();
+      expect(clientQueryAnswerSchema.safeParse(noneBody).success).to.equal(true);
+      expect(noneBody).to.deep.equal({ outcome: 'not-found', custodian: DEMO.region.oid, role: 'organizer' });
       const last = (await disclosures(DEMO.region.oid)).at(-1)!;
       expect(last).to.deep.include({ code: 'not-found', actor: { kind: 'tenant', id: 'region' } });
       expect(last).to.not.have.property('actingOrganisation');
