@@ -299,6 +299,8 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
       expect(unwrapResponse(parseResponseXml(await dtd.text()))).to.deep.include({ kind: 'fault', detail: 'INTAKE_DTD_FORBIDDEN' });
       const plain = await postSoap('hoiva', soapWrapped('<x/>'), { 'content-type': 'application/json' });
       expect(plain.status).to.equal(415);
+      const deep = await postSoap('hoiva', soapWrapped(`${'<a>'.repeat(200)}${'</a>'.repeat(200)}`));
+      expect(unwrapResponse(parseResponseXml(await deep.text()))).to.deep.include({ kind: 'fault', side: 'Client', detail: 'INTAKE_XML_TOO_DEEP' });
       // The soap client meets a fault as an error carrying it (here: two messages in one Body).
       const client = await soap.createClientAsync(`${soapBase}/soap/hoiva?wsdl`);
       const err = await client.QueryClientRelationshipAsync({ _xml: `${noPatientXml()}${noPatientXml()}` }).then(
@@ -323,10 +325,29 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
     });
   });
 
-  it('wrote no hetu into any log line (client, acting person, refused values)', () => {
-    expect(logged.length, 'the gateway logged at debug level').to.be.greaterThan(0);
-    const all = logged.join('');
-    for (const h of [...HETUS, makeHetu(1, 1, 1980, 931)]) expect(all).to.not.contain(h);
-    expect(all).to.not.contain(withRight.slice(0, -1));
+  // Mocha runs a suite's own tests before its nested suites: these two must come after both.
+  describe('outage, and the log afterwards', () => {
+    it('passes an archive outage on as retryable: REST 503, Kanta-native a Server fault, no disclosure entry', async () => {
+      const before = (await disclosures(DEMO.region.oid)).length;
+      env.double.setFaults({ maintenanceSeconds: 60 });
+      try {
+        const rest = await ask(env.tokens.hoiva, { custodian: DEMO.region.oid, askingUnit: DEMO.hoiva.unit, client: { extension: withRight } });
+        expect(rest.status).to.equal(503);
+        expect(((await rest.json()) as { error: { code: string } }).error.code).to.equal('KANTA_UNAVAILABLE');
+        const native = await postSoap('hoiva', soapWrapped(tenantQueryMessage({ askingUnit: DEMO.hoiva.unit, custodian: DEMO.region.oid, hetu: withRight }).xml));
+        expect(native.status).to.equal(503);
+        expect(unwrapResponse(parseResponseXml(await native.text()))).to.deep.include({ kind: 'fault', side: 'Server', detail: 'KANTA_UNAVAILABLE' });
+      } finally {
+        env.double.setFaults({});
+      }
+      expect(await disclosures(DEMO.region.oid)).to.have.length(before);
+    });
+
+    it('wrote no hetu into any log line (client, acting person, refused values)', () => {
+      expect(logged.length, 'the gateway logged at debug level').to.be.greaterThan(0);
+      const all = logged.join('');
+      for (const h of [...HETUS, makeHetu(1, 1, 1980, 931)]) expect(all).to.not.contain(h);
+      expect(all).to.not.contain(withRight.slice(0, -1));
+    });
   });
 });
