@@ -138,7 +138,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         : {}),
     });
     // query relay ("Hae asiakkuus" for tenants, docs/query-relay.md): needs the real Kanta clients.
-    const queryRelay = senders ? new QueryRelay({ index: () => snapshot.index, query: (ap, q) => senders!.queryClientRelationship(ap, q), rights, audit }) : undefined;
+    const queryRelay = senders ? new QueryRelay({ index: () => snapshot.index, query: (ap, q) => senders!.queryClientRelationship(ap, q), accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id), rights, audit }) : undefined;
     const nativeQuery = queryRelay
       ? kantaNativeQuery({ relay: queryRelay, codes: () => cfg().kanta.codes, accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id), xmlLimits: () => cfg().gateway.xml })
       : undefined;

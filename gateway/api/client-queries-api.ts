@@ -52,6 +52,8 @@ export const clientQuerySpec = defineRoute({
   },
   errors: [
     'INTAKE_INVALID_HETU',
+    'INTAKE_TEST_PERSON_REQUIRED',
+    'INTAKE_TEST_PERSON_REFUSED',
     'QUERY_UNIT_FOREIGN',
     'QUERY_CUSTODIAN_FOREIGN',
     'QUERY_NOT_PERMITTED',

@@ -7,6 +7,7 @@
 import type { ClientRelationshipAnswer } from '../../adapters/kanta/query-answer.ts';
 import type { ClientRelationshipQuery } from '../../adapters/kanta/query-builder.ts';
 import { isValidHetu } from '../../adapters/cda/hetu.ts';
+import type { AccessPoint } from '../../config/schema.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { disclosureEvent, type DisclosureOutcome } from '../audit/audit-events.ts';
@@ -14,6 +15,7 @@ import { learnRightsFromKantaAnswer, type LearnedFromAnswer } from '../registry-
 import type { RegistryRightStore } from '../registry-rights/right-store.ts';
 import type { RoutingIndex } from '../routing/index-build.ts';
 import { finnishDate } from '../routing/finnish-date.ts';
+import { checkTestPerson } from '../intake/test-person-guard.ts';
 import { authoriseQuery, type QueryAuthorisation } from './authorise-query.ts';
 import type { ClientQuery } from './client-query.ts';
 
@@ -23,6 +25,8 @@ export interface QueryRelayDeps {
   index: () => RoutingIndex;
   /** "Hae asiakkuus" through one access point (AccessPointSenders.queryClientRelationship). */
   query: (accessPointId: string, q: ClientRelationshipQuery) => Promise<ClientRelationshipAnswer>;
+  /** The configured access point (its environment decides which clients may be asked about). */
+  accessPoint: (id: string) => AccessPoint | undefined;
   rights: RegistryRightStore;
   audit: AuditLog;
   now?: () => Date;
@@ -56,7 +60,10 @@ export class QueryRelay {
     if (q.actingPerson) checkPersonId(q.actingPerson, 'actingPerson');
     const index = this.deps.index();
     const auth = authoriseQuery(index, q, finnishDate(this.now()));
-    if (!index.accessPoints.has(q.tenant.accessPoint)) throw new GatewayError('ROUTE_NO_ACCESS_POINT', undefined, { details: { accessPoint: q.tenant.accessPoint } });
+    const ap = this.deps.accessPoint(q.tenant.accessPoint);
+    if (!ap) throw new GatewayError('ROUTE_NO_ACCESS_POINT', undefined, { details: { accessPoint: q.tenant.accessPoint } });
+    // A real person's hetu never leaves towards the customer-test environment, a query no more than a document.
+    checkTestPerson({ client: q.client }, ap);
 
     const archive = await this.deps.query(q.tenant.accessPoint, {
       organizer: q.custodian,

@@ -228,6 +228,13 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
         expect(JSON.parse(text).error.code).to.equal('REQUEST_INVALID');
         expect(text).to.not.contain(withRight);
       }
+      // The demo access point is the customer-test environment: a real person's code never leaves the gateway.
+      const realPerson = makeHetu(12, 3, 2011, 123);
+      const real = await ask(env.tokens.hoiva, { custodian: DEMO.region.oid, askingUnit: DEMO.hoiva.unit, client: { extension: realPerson } });
+      const realText = await real.text();
+      expect(real.status).to.equal(400);
+      expect(JSON.parse(realText).error.code).to.equal('INTAKE_TEST_PERSON_REQUIRED');
+      expect(realText).to.not.contain(realPerson);
       const anonymous = await fetch(`${gw.url}/v1/client-queries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(anonymous.status).to.equal(401);
       expect(queriesAtArchive()).to.have.length(before);
