@@ -293,6 +293,9 @@ describe('query relay (Hae asiakkuus): REST and Kanta-native through the real do
       for (const t of texts) for (const h of HETUS) expect(t).to.not.contain(h);
       expect(queriesAtArchive()).to.have.length(before.archive + 2);
       expect((await disclosures(DEMO.region.oid)).slice(before.region).map((d) => d.code)).to.deep.equal(['not-permitted', 'not-permitted']);
+      // Only the organizer, in its own registry, hears the archive's own NOT_FOUND.
+      const own = await postSoap('region', soapWrapped(tenantQueryMessage({ askingUnit: DEMO.region.unit, custodian: DEMO.region.oid, hetu: nobody }).xml));
+      expect(readAnswer(await own.text())).to.deep.include({ typeCode: 'AE', detailCode: 'NOT_FOUND' });
     });
 
     it('codes bad input: an unreadable envelope is a SOAP Fault, a readable but wrong query an AR naming the part', async () => {
