@@ -172,6 +172,8 @@ export const KantaCodesSchema = z.strictObject({
       version: z.string().default('RCMR_IN200016FI01'),
       void: z.string().default('RCMR_IN200017FI01'),
       queryClientRelationship: z.string().default('RCMR_IN200010FI01'),
+      // query relay: the answer the gateway gives a Kanta-native tenant (kanta-binding.md §5) [A]
+      queryResponse: z.string().default('RCMR_IN200011FI01'),
     })
     .prefault({}),
   /** Palvelupyyntö code by operation and documentGroup ('*' = any other group). */
@@ -209,6 +211,8 @@ export const KantaCodesSchema = z.strictObject({
     .prefault({}),
   /** recordTarget/patient/statusCode of the frame [C asia_K.xml: normal]. */
   patientStatusCode: z.string().min(1).default('normal'),
+  // query relay: codeSystem of the gateway's own detail codes (QUERY_*, …) in Kanta-format answers [A]
+  gatewayDetailCodeSystem: z.string().regex(OID_PATTERN).default('1.2.246.537.5.40185.2026.1'),
 });
 
 export const RetrySchema = z.strictObject({

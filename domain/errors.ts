@@ -118,6 +118,12 @@ export const ERROR_CATALOGUE = {
   // --- usage log (käyttöloki)
   AUDIT_APPEND_CONTENDED: { status: 503, retryable: true, message: 'The usage log entry could not be chained: other gateway processes kept appending first' },
 
+  // --- query relay ("Hae asiakkuus" for tenants, gateway/query-relay/, docs/query-relay.md)
+  QUERY_UNIT_FOREIGN: { status: 403, retryable: false, message: 'The asking service unit is not a unit of an organisation this tenant acts for' },
+  QUERY_CUSTODIAN_FOREIGN: { status: 403, retryable: false, message: 'The tenant neither acts for this registry\'s controller nor has a contract that could give it a right there' },
+  QUERY_NOT_PERMITTED: { status: 403, retryable: false, message: 'The query is not permitted for this unit; the answer does not say whether the client exists' },
+  QUERY_INVALID: { status: 400, retryable: false, message: 'The query message is not a readable "Hae asiakkuus" request; details.location names the part' },
+
   // --- status and ops API
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
   REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },

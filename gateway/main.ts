@@ -36,6 +36,10 @@ import { registryRightsRouter } from './routes/registry-rights.ts';
 import { routingDryRunRouter } from './routes/routing-dry-run.ts';
 import { statusRouter } from './routes/status.ts';
 import { RoutingService } from './routing-service.ts';
+// query relay
+import { QueryRelay } from './query-relay/query-relay.ts';
+import { kantaNativeQuery, type KantaNativeQuery } from './query-relay/kanta-native-query.ts';
+import { clientQueriesRouter } from './routes/client-queries.ts';
 import { buildSnapshot, type RuntimeSnapshot } from './runtime-snapshot.ts';
 
 export interface StartGatewayOptions {
@@ -61,6 +65,8 @@ export interface RunningGateway {
   store: DocumentStore;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** query relay: the Kanta-native "Hae asiakkuus" for the SOAP intake (soap-intake's `kantaNativeQuery`); absent with a replaced sender. */
+  kantaNativeQuery?: KantaNativeQuery;
   close(): Promise<void>;
 }
 
@@ -131,6 +137,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         ? { lookupClientRelationship: (a) => (cfg().kanta.queryClientRelationshipOnMiss ? senders!.queryClientRelationship(a.accessPoint, { organizer: a.organizer, client: a.client, askingUnit: a.askingUnit }) : Promise.resolve({ found: false })) }
         : {}),
     });
+    // query relay ("Hae asiakkuus" for tenants, docs/query-relay.md): needs the real Kanta clients.
+    const queryRelay = senders ? new QueryRelay({ index: () => snapshot.index, query: (ap, q) => senders!.queryClientRelationship(ap, q), accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id), rights, audit }) : undefined;
+    const nativeQuery = queryRelay
+      ? kantaNativeQuery({ relay: queryRelay, codes: () => cfg().kanta.codes, accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id), xmlLimits: () => cfg().gateway.xml })
+      : undefined;
     const pipeline = await Pipeline.start({
       workerConnection: patient,
       producerConnection: fast,
@@ -210,6 +221,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         registryRightsRouter({ rights, index: () => snapshot.index, audit }),
         auditRouter({ log: audit, index: () => snapshot.index }),
         routingDryRunRouter({ journal, rights, current: () => ({ config: snapshot.config, version: snapshot.version, index: snapshot.index }) }),
+        // query relay
+        ...(queryRelay ? [clientQueriesRouter({ relay: queryRelay, index: () => snapshot.index })] : []),
         opsRouter({
           pipeline,
           store: intakeStore,
@@ -257,6 +270,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       store: intakeStore,
       metrics,
       logger,
+      ...(nativeQuery ? { kantaNativeQuery: nativeQuery } : {}),
       close: () => {
         closing ??= (async () => {
           shuttingDown = true;

@@ -3,18 +3,17 @@
 // rights from an organizer's asiakkuusasiakirja and journals the routing input for dry runs.
 import type { DocumentMetadata, DocumentOperation } from '../domain/document-header.ts';
 import { CLIENT_RELATIONSHIP_GROUP } from '../domain/document-header.ts';
-import { readBodyJson, readDocumentMetadata } from '../adapters/cda/read-metadata.ts';
-import { parseXmlSafely } from '../adapters/xml/safe-parse.ts';
 import type { Tenant } from '../config/schema.ts';
 import type { DocumentRecord } from '../domain/document-record.ts';
 import type { DocumentStore } from '../queues/document-store.ts';
 import type { RegistryRightStore } from './registry-rights/right-store.ts';
 import { toJournalEntry, type RoutingJournal } from './registry-rights/routing-journal.ts';
-import { decide, extractRightsFromClientRelationship, type ParentRecord, type RoutingDecision, type RoutingIndex, type RoutingOutcome } from './routing/index.ts';
+import { decide, type ParentRecord, type RoutingDecision, type RoutingIndex, type RoutingOutcome } from './routing/index.ts';
 import type { RoutingPort } from './intake/routing-port.ts';
 import type { RightEntriesByTask } from './routing/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { rightLearnedEvent } from './audit/audit-events.ts';
+import { learnRightsFromKantaAnswer } from './registry-rights/learn-from-kanta-answer.ts';
 
 /** "Hae asiakkuus" through the tenant's access point: the organizer's latest asiakkuusasiakirja. */
 export type ClientRelationshipLookup = (args: {
@@ -85,20 +84,8 @@ export class RoutingService implements RoutingPort {
     if (!lookup || !meta.serviceUnit) return false;
     const answer = await lookup({ accessPoint: tenant.accessPoint, organizer: meta.custodian, client: { root: meta.client.root, extension: meta.client.extension ?? '' }, askingUnit: meta.serviceUnit });
     if (!answer.found || !answer.cda) return false;
-    const doc = parseXmlSafely(answer.cda.toString('utf8'));
-    const found = readDocumentMetadata(doc);
-    if (found.custodian !== meta.custodian || found.documentGroup !== CLIENT_RELATIONSHIP_GROUP) return false;
-    const r = await this.deps.rights.learnFromDocument({
-      organizer: meta.custodian,
-      client: meta.client,
-      setId: found.setId,
-      versionNumber: found.versionNumber,
-      documentId: found.documentId,
-      entries: extractRightsFromClientRelationship(readBodyJson(doc)),
-      at: now,
-    });
-    if (r.applied) await this.deps.audit?.append(rightLearnedEvent({ organizer: meta.custodian, client: meta.client, documentId: found.documentId, source: 'kanta-query' }));
-    return r.applied;
+    const learned = await learnRightsFromKantaAnswer(this.deps, { organizer: meta.custodian, client: meta.client, cda: answer.cda, at: now });
+    return learned?.applied ?? false;
   }
 
   async afterAccept(tenant: Tenant, meta: DocumentMetadata, operation: DocumentOperation, decision: RoutingDecision, granted: RightEntriesByTask | undefined, now: Date): Promise<void> {

@@ -123,7 +123,7 @@ export class KantaClient {
     }
     const answer = parseClientRelationshipAnswer(ex.element);
     checkTarget(answer.ack, built);
-    return answer;
+    return { ...answer, queryMessageId: built.messageId };
   }
 
   close(): Promise<void> {

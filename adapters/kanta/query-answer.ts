@@ -1,7 +1,9 @@
 // Reads the "Hae asiakkuus" answer (kanta-binding.md §5): the ack says found (AA) or not (AE NOT_FOUND
 // / QUERY_FORBIDDEN); when found, the latest asiakkuusasiakirja comes back in the same MIME convention
 // as the archive request, and is returned as the exact bytes Kanta holds.
+import { XMLSerializer } from '@xmldom/xmldom';
 import { GatewayError } from '../../domain/errors.ts';
+import type { InstanceId } from '../../domain/document-header.ts';
 import { NS, attr, children, walk, textOf } from '../xml/safe-parse.ts';
 import { parseAck } from './ack-parser.ts';
 import type { ParsedAck } from './ack-parser.ts';
@@ -15,6 +17,13 @@ export interface ClientRelationshipAnswer {
   cda?: Buffer;
   /** clinicalDocument/id/@root of the returned document. */
   documentId?: string;
+  /**
+   * The answer's controlActProcess as the archive sent it (serialised, CR kept as &#13;), when found:
+   * the query relay hands it on to a Kanta-native tenant unchanged.
+   */
+  controlActProcessXml?: string;
+  /** The id of the query message this answers (set by KantaClient: the gateway's own message id). */
+  queryMessageId?: InstanceId;
   ack: ParsedAck;
 }
 
@@ -48,5 +57,7 @@ export function parseClientRelationshipAnswer(element: Element): ClientRelations
   const part = parts.find((p) => documentId !== undefined && p.contentId === documentId) ?? (parts.length === 1 ? parts[0] : undefined);
   if (!part) throw bad('no MIME part carries the document id');
   if (!/^text\/xml\b/i.test(part.contentType)) throw bad('the document part is not text/xml');
-  return { found: true, cda: part.body, ...(documentId ? { documentId } : {}), ack };
+  // A literal CR would come back as LF through any XML reader (XML §2.11); the MIME text needs its CRLFs.
+  const controlActProcessXml = new XMLSerializer().serializeToString(walk(element, 'controlActProcess') as unknown as Node).replace(/\r/g, '&#13;');
+  return { found: true, cda: part.body, ...(documentId ? { documentId } : {}), controlActProcessXml, ack };
 }

@@ -16,6 +16,11 @@ export interface ClientRelationshipQuery {
   client: { root: string; extension: string };
   /** Service unit OID of the provider (or organizer) asking. */
   askingUnit: string;
+  /**
+   * The professional on whose behalf the query is made, when the asking system named one (the query
+   * relay passes the tenant's on); otherwise `id nullFlavor="NA"` [A]. Never logged.
+   */
+  actingPerson?: { root: string; extension: string };
 }
 
 export interface QueryBuildOptions {
@@ -30,7 +35,8 @@ export function buildClientRelationshipQuery(q: ClientRelationshipQuery, ap: Acc
   const controlActProcess =
     `<controlActProcess classCode="CACT" moodCode="EVN">` +
     `<code code="${QUERY_TRIGGER}" codeSystem="2.16.840.1.113883.1.18"/>` +
-    `<authorOrPerformer typeCode="AUT"><assignedPerson><id nullFlavor="NA"/>` +
+    `<authorOrPerformer typeCode="AUT"><assignedPerson>` +
+    (q.actingPerson ? `<id root="${a(q.actingPerson.root, 'actingPerson.root')}" extension="${a(q.actingPerson.extension, 'actingPerson.extension')}"/>` : `<id nullFlavor="NA"/>`) +
     `<representedOrganization><id root="${a(q.askingUnit, 'askingUnit')}"/></representedOrganization>` +
     `</assignedPerson></authorOrPerformer>` +
     `<queryByParameter>` +

@@ -1,6 +1,8 @@
 // Every route of the HTTP API, in the order the description lists them. A route missing here is
 // missing from GET /openapi.json; test/gateway/openapi.test.ts compares this list with the app.
 import { auditExportSpec } from './audit-api.ts';
+// query relay
+import { clientQuerySpec } from './client-queries-api.ts';
 import { documentStatusSpec, intakeSpec } from './documents-api.ts';
 import { OPS_SPECS } from './ops-api.ts';
 import { getRegistryRightsSpec, putRegistryRightsSpec } from './registry-rights-api.ts';
@@ -15,6 +17,8 @@ export const ROUTE_SPECS: readonly RouteSpec[] = [
   getRegistryRightsSpec,
   auditExportSpec,
   routingDryRunSpec,
+  // query relay
+  clientQuerySpec,
   ...OPS_SPECS,
   healthzSpec,
   readyzSpec,

@@ -7,9 +7,12 @@ import { errorCodesOf, type RouteSpec } from './route-spec.ts';
 /**
  * document-status: set on a document as it is signed and sent, read as `code` from
  * GET /v1/documents/{id} (and in the usage log); process: raised while loading configuration, keys or
- * Redis at startup or reload (the log, readiness, the reload answer's `error`).
+ * Redis at startup or reload (the log, readiness, the reload answer's `error`); kanta-native-answer: an
+ * acknowledgementDetail code in the answer to a Kanta-native "Hae asiakkuus" (query relay).
  */
-export type ReportedOn = 'document-status' | 'process';
+export type ReportedOn = 'document-status' | 'process'
+  // query relay: a detail code in the Kanta-format answer to a Kanta-native tenant (docs/query-relay.md)
+  | 'kanta-native-answer';
 
 export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
   CONFIG_INVALID: 'process',
@@ -42,6 +45,8 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
+  // query relay
+  QUERY_INVALID: 'kanta-native-answer',
 };
 
 export interface CatalogueEntry {

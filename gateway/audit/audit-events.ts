@@ -114,3 +114,47 @@ export function opsEvents(a: { opsId: string; operation: 'pause-controller' | 'r
   const tenantId = a.tenant.id;
   return a.tenant.actsFor.map((x) => ({ organisation: x.organisation, action: 'ops' as const, actor, details: { operation: a.operation, tenant: tenantId } }));
 }
+
+// --- query relay (gateway/query-relay/): the disclosure log entry (luovutusloki)
+
+/** What a relayed "Hae asiakkuus" answer gave the tenant. */
+export type DisclosureOutcome = 'found' | 'not-found' | 'not-permitted';
+
+/**
+ * One relayed "Hae asiakkuus" answer: the controller's registry disclosed (or refused to disclose) a
+ * client's asiakkuusasiakirja to the asking unit. Into the controller's chain and, when a provider
+ * asked, the provider's too. Who asked: tenant (actor), asking unit and its organisation, the acting
+ * person as a pseudonym (`actingPersonKey`, the client-key function: a person id may be a hetu);
+ * whose data: the client's pseudonym; which registry: the controller; when: the record's `at`.
+ */
+export function disclosureEvent(a: {
+  tenant: Pick<Tenant, 'id'>;
+  controller: string;
+  askingOrganisation: string;
+  askingUnit: string;
+  client: Client;
+  outcome: DisclosureOutcome;
+  channel: 'rest' | 'kanta-native';
+  /** The gateway's own query message id (root^extension) as sent to the archive. */
+  queryMessageId: string;
+  documentId?: string;
+  actingPersonKey?: string;
+}): AuditEvent {
+  return {
+    organisation: a.controller,
+    ...(a.askingOrganisation !== a.controller ? { actingOrganisation: a.askingOrganisation } : {}),
+    action: 'disclosure',
+    actor: tenantActor(a.tenant),
+    ...(a.documentId ? { documentId: a.documentId } : {}),
+    client: a.client,
+    code: a.outcome,
+    details: {
+      registry: a.controller,
+      askingUnit: a.askingUnit,
+      outcome: a.outcome,
+      channel: a.channel,
+      queryMessageId: a.queryMessageId,
+      ...(a.actingPersonKey ? { actingPersonKey: a.actingPersonKey } : {}),
+    },
+  };
+}

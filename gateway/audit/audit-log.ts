@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'right-read',
   'ops',
   'audit-exported',
+  // query relay: a relayed "Hae asiakkuus" answer (luovutusloki), gateway/query-relay/
+  'disclosure',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
