@@ -42,6 +42,9 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
+  // audit retention / privacy: raised by the usage-log sealer (its log line, the next pass redoes the work)
+  AUDIT_SEGMENT_CHAIN_BROKEN: 'process',
+  AUDIT_SEALER_LOCK_LOST: 'process',
 };
 
 export interface CatalogueEntry {
