@@ -302,6 +302,8 @@ export const GatewayListenSchema = z.strictObject({
     .prefault({}),
   /** SHA-256 of operator tokens (ops role: rerun, pause, reload). */
   opsTokenSha256: z.array(SHA256_HEX).default([]),
+  // --- audit retention / privacy: HTTP access log (gateway/access-log.ts): route pattern, never the URL
+  accessLog: z.boolean().default(true),
 });
 
 export const SignerSchema = z.strictObject({
