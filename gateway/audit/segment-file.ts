@@ -9,8 +9,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
-import type { AuditRecord } from './audit-log.ts';
-import { canonicalJson } from './verify-chain.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -64,13 +62,14 @@ export interface WrittenSegment {
   bytes: number;
 }
 
-export async function writeSegment(dir: string, records: readonly AuditRecord[]): Promise<WrittenSegment> {
-  const first = records[0];
-  const last = records[records.length - 1];
-  if (!first || !last) throw new RangeError('writeSegment: no records');
-  const text = records.map((r) => `${canonicalJson(r)}\n`).join('');
-  const bytes = await gzipAsync(Buffer.from(text, 'utf8'), { level: 6 });
-  const file = segmentFileName(first.seq, last.seq);
+/**
+ * Writes one segment from the records' canonical lines as Redis holds them (audit-log.ts stores the
+ * canonical form, so the bytes on disk are exactly what was chained).
+ */
+export async function writeSegment(dir: string, batch: { firstSeq: number; lastSeq: number; lines: readonly string[] }): Promise<WrittenSegment> {
+  if (batch.lines.length === 0) throw new RangeError('writeSegment: no records');
+  const bytes = await gzipAsync(Buffer.from(`${batch.lines.join('\n')}\n`, 'utf8'), { level: 6 });
+  const file = segmentFileName(batch.firstSeq, batch.lastSeq);
   await writeDurably(dir, file, bytes);
   return { file, fileSha256: sha256Hex(bytes), bytes: bytes.length };
 }

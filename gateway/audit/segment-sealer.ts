@@ -67,6 +67,18 @@ return n
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** Records verified per event-loop turn while sealing. */
+const VERIFY_SLICE = 2_000;
+
+interface Batch {
+  first: AuditRecord;
+  last: AuditRecord;
+  /** Canonical lines as Redis holds them. */
+  lines: string[];
+  firstSeq: number;
+  lastSeq: number;
+}
+
 function parseRecord(text: string | undefined, org: string): AuditRecord {
   if (text === undefined) throw new GatewayError('AUDIT_SEGMENT_CHAIN_BROKEN', `audit stream of ${org} holds an entry without a record`);
   return JSON.parse(text) as AuditRecord;
@@ -141,11 +153,10 @@ export class AuditSealer {
     let sealedEntries = 0;
     for (;;) {
       const batch = await this.nextBatch(org, keys.stream, state);
-      if (batch.length === 0) break;
+      if (!batch) break;
       const written = await writeSegment(dir, batch);
       await this.step('segment-written', org);
-      const first = batch[0]!;
-      const last = batch[batch.length - 1]!;
+      const { first, last } = batch;
       state = await appendManifest(dir, org, state, {
         kind: 'sealed',
         file: written.file,
@@ -155,7 +166,7 @@ export class AuditSealer {
         lastDigest: last.digest,
         firstAt: first.at,
         lastAt: last.at,
-        entries: batch.length,
+        entries: batch.lines.length,
         bytes: written.bytes,
         fileSha256: written.fileSha256,
         sealedAt: this.now().toISOString(),
@@ -165,7 +176,7 @@ export class AuditSealer {
       await this.trim(org, state);
       await this.step('trimmed', org);
       sealedSegments += 1;
-      sealedEntries += batch.length;
+      sealedEntries += batch.lines.length;
       await this.renew();
     }
 
@@ -178,24 +189,40 @@ export class AuditSealer {
   }
 
   /** The next run to seal: from the first unsealed seq, those old enough, or a full segment whatever its age. */
-  private async nextBatch(org: string, stream: string, state: ManifestState): Promise<AuditRecord[]> {
+  private async nextBatch(org: string, stream: string, state: ManifestState): Promise<Batch | undefined> {
     const page = await storageCall(() => this.opts.redis.xrange(stream, '-', '+', 'COUNT', this.opts.maxEntries));
-    const records = page.map(([, fields]) => parseRecord(fields[fields.indexOf('r') + 1], org)).filter((r) => r.seq > state.lastSealedSeq);
-    if (records.length === 0) return [];
+    const lines: string[] = [];
+    const records: AuditRecord[] = [];
     const cutoff = this.now().getTime() - this.opts.sealAfterMs;
-    const batch = records.length >= this.opts.maxEntries ? records : records.filter((r) => Date.parse(r.at) <= cutoff);
-    if (batch.length === 0) return [];
-    // Never seal what does not continue the sealed chain: it would make every later segment unverifiable.
-    const check = verifyChain(
-      batch.map((r) => JSON.stringify(r)),
-      { mode: 'range' },
-    );
-    if (!check.valid || batch[0]!.seq !== state.lastSealedSeq + 1 || check.anchor !== state.lastSealedDigest) {
-      throw new GatewayError('AUDIT_SEGMENT_CHAIN_BROKEN', undefined, {
-        details: { organisation: org, expectedSeq: state.lastSealedSeq + 1, foundSeq: batch[0]!.seq, ...(check.reason ? { reason: check.reason } : {}) },
-      });
+    const full = page.length >= this.opts.maxEntries;
+    for (const [, fields] of page) {
+      const line = fields[fields.indexOf('r') + 1];
+      const r = parseRecord(line, org);
+      if (r.seq <= state.lastSealedSeq) continue;
+      // `at` never decreases along the chain, so the old-enough entries are a prefix.
+      if (!full && Date.parse(r.at) > cutoff) break;
+      lines.push(line!);
+      records.push(r);
     }
-    return batch;
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return undefined;
+    // Never seal what does not continue the sealed chain: it would make every later segment unverifiable.
+    // Checked in slices with a turn of the event loop between them: the sealer shares its process with queue workers.
+    let anchor = state.lastSealedDigest;
+    for (let i = 0; i < lines.length; i += VERIFY_SLICE) {
+      const slice = lines.slice(i, i + VERIFY_SLICE);
+      const check = verifyChain(slice, { mode: 'range' });
+      const expectedSeq = state.lastSealedSeq + 1 + i;
+      if (!check.valid || check.firstSeq !== expectedSeq || check.anchor !== anchor || check.organisation !== org) {
+        throw new GatewayError('AUDIT_SEGMENT_CHAIN_BROKEN', undefined, {
+          details: { organisation: org, expectedSeq, foundSeq: check.firstSeq ?? 0, ...(check.reason ? { reason: check.reason } : {}) },
+        });
+      }
+      anchor = check.lastDigest!;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { first, last, lines, firstSeq: first.seq, lastSeq: last.seq };
   }
 
   private async trim(org: string, state: ManifestState): Promise<number> {
