@@ -157,6 +157,8 @@ export class AuditSealer {
       const written = await writeSegment(dir, batch);
       await this.step('segment-written', org);
       const { first, last } = batch;
+      // Still ours? A sealer paused past lockMs must not list a segment another one may be writing too.
+      await this.renew();
       state = await appendManifest(dir, org, state, {
         kind: 'sealed',
         file: written.file,
@@ -177,7 +179,6 @@ export class AuditSealer {
       await this.step('trimmed', org);
       sealedSegments += 1;
       sealedEntries += batch.lines.length;
-      await this.renew();
     }
 
     const retention = this.opts.retentionYears === undefined

@@ -63,6 +63,14 @@ async function* allRecords(log: AuditLog, sealed: SealedSegments | undefined, or
     yield r;
     next = r.seq + 1;
   }
+  // Everything after `next` sealed and trimmed while Redis was being read: it is on disk now.
+  if (dir && next <= upToSeq) {
+    const state = await readManifest(dir, org);
+    for await (const s of segmentRecords(dir, state, next, undefined)) {
+      if (s.seq > upToSeq) return;
+      yield s;
+    }
+  }
 }
 
 /**

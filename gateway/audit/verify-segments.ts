@@ -2,8 +2,8 @@
 // segment's file hash and record chain, the chain across segments (each segment's first prev is the
 // previous one's last digest, the first retained one anchored by the manifest record of what retention
 // deleted, or by the genesis digest), and optionally the chain into what is still live in Redis and the
-// manifest head Redis recorded. Needs only node:fs, node:zlib and verify-chain.ts, so a copy of the
-// directory can be checked without the gateway.
+// manifest head Redis recorded. Needs only node:fs, node:zlib, verify-chain.ts and the two format
+// modules (segment-file.ts, segment-manifest.ts), so a copy of the directory can be checked without the gateway.
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { segmentLines, sha256Hex } from './segment-file.ts';

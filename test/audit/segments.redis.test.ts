@@ -131,6 +131,26 @@ describe('usage-log segments (real Redis, temp dir)', function () {
     expect(slice.map((r) => r.seq)).to.deep.equal([3, 4]);
   });
 
+  for (const freshTail of [2, 0]) {
+    it(`an export that a sealer overtakes still yields every entry once (${freshTail ? 'live tail left' : 'all sealed'})`, async () => {
+      // Pages of 2 from Redis, so the sealer can trim between two pages of one export.
+      const paged = new AuditLog(redis, { prefix, clientKeySecret: SECRET, now: time.now, pageSize: 2 });
+      await append(10);
+      time.step(2 * 60 * 60_000);
+      await append(freshTail);
+      if (!freshTail) time.step(2 * 60 * 60_000);
+      const total = 10 + freshTail;
+      const it = exportUsageLog(paged, { dir }, ORG);
+      const seen: number[] = [];
+      const first = await it.next();
+      seen.push((first.value as AuditRecord).seq);
+      await sealer().sealAll();
+      expect(await redis.xlen(auditKeys(prefix, ORG).stream)).to.equal(freshTail);
+      for await (const r of it) seen.push(r.seq);
+      expect(seen).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+    });
+  }
+
   it('detects a changed record, a replaced segment and a rewritten manifest', async () => {
     await append(20);
     time.step(2 * 60 * 60_000);
