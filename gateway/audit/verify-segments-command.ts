@@ -46,6 +46,7 @@ export async function auditVerifySegmentsCommand(args: string[]): Promise<Comman
   const { values } = parsed;
   if (!values.segments) return usage('--segments needs the segments directory (config audit.segments.dir)');
   if (values.prefix && !values['redis-url']) return usage('--prefix needs --redis-url');
+  if (values.organisation !== undefined && !/^\d+(\.\d+)+$/.test(values.organisation)) return usage('--organisation must be an OID');
   const root = path.resolve(values.segments);
   let organisations: string[];
   try {

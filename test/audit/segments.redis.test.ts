@@ -319,5 +319,6 @@ describe('usage-log segments (real Redis, temp dir)', function () {
     const bad = await auditVerifySegmentsCommand(['--segments', dir]);
     expect(bad.exitCode).to.equal(1);
     expect((await auditVerifySegmentsCommand(['--segments'])).exitCode).to.equal(2);
+    expect((await auditVerifySegmentsCommand(['--segments', dir, '--organisation', '../etc'])).exitCode).to.equal(2);
   });
 });
