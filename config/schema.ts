@@ -306,6 +306,8 @@ export const GatewayListenSchema = z.strictObject({
     .prefault({}),
   /** SHA-256 of operator tokens (ops role: rerun, pause, reload). */
   opsTokenSha256: z.array(SHA256_HEX).default([]),
+  // --- audit retention / privacy: HTTP access log (gateway/access-log.ts): route pattern, never the URL
+  accessLog: z.boolean().default(true),
 });
 
 export const SignerSchema = z.strictObject({
@@ -366,6 +368,26 @@ export const ConfigSchema = z
     signingIdentities: z.array(SigningIdentitySchema).min(1),
     tenants: z.array(TenantSchema).min(1),
     contracts: z.array(ContractSchema).default([]),
+    // --- audit retention: sealed usage-log segments on disk (gateway/audit/segment-sealer.ts, docs/audit-log.md)
+    audit: z
+      .strictObject({
+        /** Without it the usage log stays in Redis only, untrimmed (fine for tests and demos, not for production). */
+        segments: z
+          .strictObject({
+            /** Absolute directory; one sub-directory of segments and a manifest per organisation. */
+            dir: z.string().min(1).refine((d) => d.startsWith('/'), 'must be an absolute path'),
+            /** Entries older than this are moved to disk; Redis keeps the newer ones. */
+            sealAfterMinutes: z.number().int().min(0).max(525_600).default(60),
+            /** Most entries per segment file; a live window this large is sealed whatever its age. */
+            maxEntries: z.number().int().min(1).max(1_000_000).default(50_000),
+            /** How often the sealer runs (one process at a time, a Redis lock). */
+            sealEverySeconds: z.number().int().min(1).max(86_400).default(300),
+            /** Segments whose newest entry is older are deleted (with a manifest record). Omitted: kept for ever. */
+            retentionYears: z.number().int().min(1).max(100).optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const orgs = new Set(cfg.organisations.map((o) => o.oid));

@@ -117,6 +117,11 @@ export const ERROR_CATALOGUE = {
 
   // --- usage log (käyttöloki)
   AUDIT_APPEND_CONTENDED: { status: 503, retryable: true, message: 'The usage log entry could not be chained: other gateway processes kept appending first' },
+  // --- audit retention / privacy (sealed usage-log segments, no client identity in URLs)
+  AUDIT_SEGMENT_CHAIN_BROKEN: { status: 500, retryable: false, message: 'The usage log in Redis does not continue the sealed segments; nothing was sealed' },
+  AUDIT_SEGMENT_UNREADABLE: { status: 500, retryable: true, message: 'A sealed usage-log segment could not be read' },
+  AUDIT_SEALER_LOCK_LOST: { status: 500, retryable: true, message: 'The usage-log sealer lost its lock mid-pass and stopped' },
+  REQUEST_CLIENT_IN_URL: { status: 400, retryable: false, message: 'A client identifier must not travel in a URL; send it in the request body of the search route' },
 
   // --- query relay ("Hae asiakkuus" for tenants, gateway/query-relay/, docs/query-relay.md)
   QUERY_UNIT_FOREIGN: { status: 403, retryable: false, message: 'The asking service unit is not a unit of an organisation this tenant acts for' },

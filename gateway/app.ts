@@ -12,6 +12,7 @@ import { healthRouter, type HealthDeps } from './routes/health.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import { httpMetrics } from './http-metrics.ts';
+import { accessLog } from './access-log.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 export interface AppParts {
@@ -21,6 +22,8 @@ export interface AppParts {
   health: HealthDeps;
   credentials: () => CredentialIndex;
   metricsRegistry?: Registry;
+  /** audit retention / privacy: one access-log line per request (route pattern, never the URL). */
+  accessLog?: Logger;
   /** Authenticated routers in the order they are tried (intake, status, rights, dry run, ops). */
   routers: Router[];
 }
@@ -30,6 +33,7 @@ export function createApp(parts: AppParts): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   if (parts.httpMetrics) app.use(httpMetrics(parts.httpMetrics));
+  if (parts.accessLog) app.use(accessLog(parts.accessLog));
   app.use((req, res, next) => {
     res.setHeader('x-request-id', req.header('x-request-id')?.slice(0, 100) || randomUUID());
     next();

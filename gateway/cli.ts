@@ -17,6 +17,7 @@ const USAGE = `kanta-gateway <command>
   sign IN --key K --cert C [--out F]  add a Kanta system signature to a CDA document
   verify IN [--ca FILE]               verify the signatures of a CDA document (JSON; exit 0 only when valid)
   audit verify FILE|- [--range|--sparse] [--head SEQ:sha256:HEX]
+  audit verify --segments DIR [--organisation OID] [--redis-url URL [--prefix PREFIX]]
                                       verify an exported usage log (JSON; exit 0 only when valid)
   ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN):
         queues | reload | pause-controller OID | resume-controller OID |
@@ -177,7 +178,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     case 'audit': {
       if (rest[0] !== 'verify') break;
       const { auditVerifyCommand } = await import('./audit/commands.ts');
-      const r = auditVerifyCommand(rest.slice(1));
+      // audit retention: --segments DIR verifies the sealed segments (gateway/audit/verify-segments-command.ts)
+      const r = rest.includes('--segments') ? await (await import('./audit/verify-segments-command.ts')).auditVerifySegmentsCommand(rest.slice(1)) : auditVerifyCommand(rest.slice(1));
       if (r.stdout) out.stdout(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
       if (r.stderr) out.stderr(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
       return r.exitCode;

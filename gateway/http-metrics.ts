@@ -4,35 +4,14 @@
 // Mount it first, before any router, so every request is counted once.
 import type { Request, RequestHandler } from 'express';
 import type { GatewayMetrics } from './metrics.ts';
+import { watchRoutePattern } from './route-pattern.ts';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-/**
- * Remembers the pattern of the route that handled the request when express assigns `req.route`: the
- * mount path (`req.baseUrl`) is only right at that moment, since express restores it when an error
- * leaves the router.
- */
-function watchRoute(req: Request): () => string {
-  let pattern: string | undefined;
-  let current: unknown;
-  Object.defineProperty(req, 'route', {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set(route: { path?: unknown } | undefined) {
-      current = route;
-      if (route?.path === undefined) return;
-      const path = Array.isArray(route.path) ? route.path.map(String).join('|') : String(route.path);
-      pattern = `${req.baseUrl ?? ''}${path}` || '/';
-    },
-  });
-  return () => pattern ?? 'unmatched';
-}
 
 export function httpMetrics(metrics: Pick<GatewayMetrics, 'httpRequests' | 'httpDuration'>): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
-    const routePattern = watchRoute(req);
+    const routePattern = watchRoutePattern(req);
     let done = false;
     const record = () => {
       if (done) return;

@@ -17,6 +17,8 @@ import { createRedis } from '../queues/redis-connection.ts';
 import { assertNoEviction } from '../queues/redis-eviction.ts';
 import { createApp } from './app.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { reloadWithAudit } from './audit/config-reload-audit.ts';
+import { AuditSealer, startSealing } from './audit/segment-sealer.ts';
 import { watchCertificates } from './certificate-watch.ts';
 import { clientKeySecretFrom } from './client-key-secret.ts';
 import { documentEventHandlers } from './document-events.ts';
@@ -187,6 +189,15 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       logger.info('configuration applied', { version: loaded.version });
     });
 
+    // --- audit retention: reloads in the usage log; sealed segments on disk (docs/audit-log.md)
+    const auditedReload = (actor: { kind: 'ops' | 'system'; id: string }) =>
+      reloadWithAudit({ reload: () => holder.reload(), currentVersion: () => (holder.ready ? holder.current.version : undefined), organisations: () => cfg().organisations.map((o) => o.oid), audit, logger }, actor);
+    const segmentsConfig = cfg().audit.segments;
+    if (segmentsConfig && opts.runWorkers !== false) {
+      const sealer = new AuditSealer({ redis: patient, prefix, dir: segmentsConfig.dir, sealAfterMs: segmentsConfig.sealAfterMinutes * 60_000, maxEntries: segmentsConfig.maxEntries, ...(segmentsConfig.retentionYears ? { retentionYears: segmentsConfig.retentionYears } : {}) });
+      toClose.push(startSealing(sealer, segmentsConfig.sealEverySeconds * 1000, logger));
+    }
+
     const stopCertificateWatch = watchCertificates({ keyStore, config: cfg, env, metrics, logger });
     toClose.push(async () => stopCertificateWatch());
 
@@ -195,6 +206,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       logger,
       metricsRegistry: metrics.registry,
       httpMetrics: metrics,
+      ...(cfg().gateway.accessLog ? { accessLog: logger } : {}),
       credentials: () => snapshot.credentials,
       health: {
         configLoaded: () => (holder.ready ? { version: holder.current.version } : undefined),
@@ -219,15 +231,15 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         }),
         statusRouter({ store: intakeStore, audit }),
         registryRightsRouter({ rights, index: () => snapshot.index, audit }),
-        auditRouter({ log: audit, index: () => snapshot.index }),
+        auditRouter({ log: audit, index: () => snapshot.index, segments: () => (cfg().audit.segments ? { dir: cfg().audit.segments!.dir } : undefined) }),
         routingDryRunRouter({ journal, rights, current: () => ({ config: snapshot.config, version: snapshot.version, index: snapshot.index }) }),
         // query relay
         ...(queryRelay ? [clientQueriesRouter({ relay: queryRelay, index: () => snapshot.index })] : []),
         opsRouter({
           pipeline,
           store: intakeStore,
-          reloadConfig: () => {
-            const r = holder.reload();
+          reloadConfig: async (by) => {
+            const r = await auditedReload({ kind: 'ops', id: by });
             return r.ok ? { ok: true, version: r.version, changed: r.changed } : { ok: false, error: r.error.message, ...(r.keptVersion ? { keptVersion: r.keptVersion } : {}) };
           },
           configInfo: () => ({ version: holder.current.version, file: holder.current.file, loadedAt: holder.current.loadedAt, ...(holder.lastReloadError ? { lastReloadError: holder.lastReloadError } : {}) }),
@@ -243,8 +255,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     toClose.push(() => server.close());
 
     const onHup = () => {
-      const r = holder.reload();
-      logger.log(r.ok ? 'info' : 'error', 'configuration reload (SIGHUP)', r.ok ? { version: r.version, changed: r.changed } : { error: r.error.message, keptVersion: r.keptVersion });
+      void auditedReload({ kind: 'system', id: 'signal' }).then((r) =>
+        logger.log(r.ok ? 'info' : 'error', 'configuration reload (SIGHUP)', r.ok ? { version: r.version, changed: r.changed } : { error: r.error.message, keptVersion: r.keptVersion }),
+      );
     };
     if (opts.reloadOnSighup) {
       process.on('SIGHUP', onHup);

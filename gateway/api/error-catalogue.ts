@@ -47,6 +47,9 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
   // query relay
   QUERY_INVALID: 'kanta-native-answer',
+  // audit retention / privacy: raised by the usage-log sealer (its log line, the next pass redoes the work)
+  AUDIT_SEGMENT_CHAIN_BROKEN: 'process',
+  AUDIT_SEALER_LOCK_LOST: 'process',
 };
 
 export interface CatalogueEntry {

@@ -70,24 +70,46 @@ const rightViewSchema = z.object({
     .meta({ description: 'With history=true: every change (a provider sees only those that changed its own periods, without source).' }),
 });
 
+const rightsAnswer = {
+  200: { description: 'The rights the caller may see.', content: { 'application/json': z.object({ client: z.object({ root: z.string() }), rights: z.array(rightViewSchema) }) } },
+} as const;
+
+export const searchRegistryRightsSpec = defineRoute({
+  operationId: 'searchRegistryRights',
+  method: 'post',
+  path: '/v1/registry-rights/search',
+  summary: 'Read the registry-use rights of one client visible to the caller (client in the body)',
+  description:
+    'A read, sent as POST so the client identifier travels in the body and never in a URL that proxies log. ' +
+    'Anyone who is neither the organizer nor a named provider gets 404, so the answer does not reveal whether a client has rights. Each read is written to the usage log.',
+  tags: TAGS,
+  auth: 'tenant',
+  request: {
+    body: {
+      mediaTypes: ['application/json'],
+      schema: z.strictObject({
+        client: clientInput,
+        organizer: oid('Only this organizer\'s rights.').optional(),
+        history: z.boolean().optional().meta({ description: 'true adds each right\'s history.' }),
+      }),
+      description: 'The client, and optionally one organizer and whether to include history.',
+      required: true,
+      parse: 'json',
+    },
+  },
+  responses: rightsAnswer,
+  errors: ['INTAKE_INVALID_HETU', 'NOT_FOUND', 'QUEUE_UNAVAILABLE', 'AUDIT_APPEND_CONTENDED'],
+});
+
+/** The former read with the client in the query string: kept only to answer where the read moved. */
 export const getRegistryRightsSpec = defineRoute({
   operationId: 'getRegistryRights',
   method: 'get',
   path: '/v1/registry-rights',
-  summary: 'Read the registry-use rights of one client visible to the caller',
-  description: 'Anyone who is neither the organizer nor a named provider gets 404, so the answer does not reveal whether a client has rights. Each read is written to the usage log.',
+  summary: 'Moved: answers 400 REQUEST_CLIENT_IN_URL; use POST /v1/registry-rights/search',
+  description: 'The client identifier (a hetu) must not travel in a URL, where any reverse proxy logs it. This route answers 400 REQUEST_CLIENT_IN_URL whatever the query; the value is neither echoed nor logged.',
   tags: TAGS,
   auth: 'tenant',
-  request: {
-    query: z.object({
-      client: z.string().min(1).max(64).meta({ description: 'The client identifier (a hetu by default; must pass its checksum).' }),
-      clientRoot: oid(`Identifier root; default ${HETU_ROOT}.`).optional(),
-      organizer: oid('Only this organizer\'s rights.').optional(),
-      history: z.string().optional().meta({ description: '`true` or `1` adds each right\'s history.' }),
-    }),
-  },
-  responses: {
-    200: { description: 'The rights the caller may see.', content: { 'application/json': z.object({ client: z.object({ root: z.string() }), rights: z.array(rightViewSchema) }) } },
-  },
-  errors: ['INTAKE_INVALID_HETU', 'NOT_FOUND', 'QUEUE_UNAVAILABLE', 'AUDIT_APPEND_CONTENDED'],
+  responses: {},
+  errors: ['REQUEST_CLIENT_IN_URL'],
 });

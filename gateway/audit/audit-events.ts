@@ -158,3 +158,17 @@ export function disclosureEvent(a: {
     },
   };
 }
+
+/**
+ * A configuration reload (ops API or SIGHUP): it can change how every organisation's data is routed and
+ * who may act for it, so it goes into the chain of every organisation in the old or the new version.
+ */
+export function configReloadEvents(a: { actor: { kind: 'ops' | 'system'; id: string }; organisations: Iterable<string>; fromVersion?: string; toVersion?: string; outcome: 'applied' | 'unchanged' | 'refused' }): AuditEvent[] {
+  const details: AuditDetails = {
+    operation: 'config-reload',
+    outcome: a.outcome,
+    ...(a.fromVersion ? { fromVersion: a.fromVersion } : {}),
+    ...(a.toVersion ? { toVersion: a.toVersion } : {}),
+  };
+  return [...new Set(a.organisations)].sort().map((organisation) => ({ organisation, action: 'ops' as const, actor: a.actor, details }));
+}

@@ -15,6 +15,7 @@ import { GatewayError, storageCall } from '../../domain/errors.ts';
 import { clientKey } from '../routing/client-key.ts';
 import { canonicalJson, genesisDigest, recordDigest } from './verify-chain.ts';
 import { OID_PATTERN } from '../../domain/values.ts';
+import { auditKeys } from './audit-keys.ts';
 
 export const AUDIT_ACTIONS = [
   'intake-accepted',
@@ -249,11 +250,11 @@ export class AuditLog {
   }
 
   private streamKey(org: string): string {
-    return `${this.opts.prefix}:audit:${org}`;
+    return auditKeys(this.opts.prefix, org).stream;
   }
 
   private headKey(org: string): string {
-    return `${this.opts.prefix}:audit:${org}:head`;
+    return auditKeys(this.opts.prefix, org).head;
   }
 
   /** The pseudonym the log stores for a client (same function and secret as the right store). */
@@ -377,6 +378,17 @@ export class AuditLog {
       if (wantedKey && r.clientKey !== wantedKey && !(r.documentId && documents!.has(r.documentId))) continue;
       yield r;
     }
+  }
+
+  /**
+   * Every record still in Redis, in seq order, up to the head as it was when called. Records the sealer
+   * moved to disk are trimmed from Redis; usage-log-export.ts joins both parts.
+   */
+  async *liveRecords(organisation: string): AsyncGenerator<AuditRecord> {
+    const org = checkOid(organisation, 'organisation');
+    const head = await this.readHead(org);
+    if (!head) return;
+    yield* this.scan(org, '-', `${head.atMs}-${head.seq}`);
   }
 
   private async *scan(org: string, start: string, end: string): AsyncGenerator<AuditRecord> {

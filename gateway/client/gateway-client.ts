@@ -1,5 +1,6 @@
-// A small HTTP client for the gateway's tenant API (POST /v1/documents, GET /v1/documents/:id):
-// what the demo, the tests and scripts that feed documents in use instead of hand-written fetches.
+// A small HTTP client for the gateway's tenant API (POST /v1/documents, GET /v1/documents/:id, the
+// registry-rights read and the usage-log export): what the demo, the tests and scripts use instead of
+// hand-written fetches. A client identifier always goes in a JSON body, never in a URL.
 // It returns the gateway's answer as it came (status and JSON body); refusals are answers, not throws.
 
 export interface SubmitAnswer {
@@ -22,6 +23,35 @@ export async function submit(gatewayUrl: string, token: string, xml: string, ope
 export async function statusOf(gatewayUrl: string, token: string, documentId: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${gatewayUrl}/v1/documents/${encodeURIComponent(documentId)}`, { headers: { authorization: `Bearer ${token}` } });
   return jsonBody(res, 'GET /v1/documents/:id');
+}
+
+export type ClientRef = { root?: string; extension: string };
+
+/** POST /v1/registry-rights/search: the rights of one client visible to the token's tenant. */
+export async function searchRegistryRights(gatewayUrl: string, token: string, query: { client: ClientRef; organizer?: string; history?: boolean }): Promise<SubmitAnswer> {
+  const res = await fetch(`${gatewayUrl}/v1/registry-rights/search`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(query),
+  });
+  return { status: res.status, body: await jsonBody(res, 'POST /v1/registry-rights/search') };
+}
+
+export interface AuditExport {
+  status: number;
+  /** The NDJSON text on 200; the error body's text otherwise. */
+  text: string;
+  /** Audit-Chain-Head: `<seq> sha256:<hex>`. */
+  head: string | null;
+}
+
+/** An organisation's usage log: GET without a client, POST …/search with one (the hetu stays out of the URL). */
+export async function exportAudit(gatewayUrl: string, token: string, organisation: string, filter: { from?: string; to?: string; client?: ClientRef } = {}): Promise<AuditExport> {
+  const base = `${gatewayUrl}/v1/audit/${encodeURIComponent(organisation)}`;
+  const res = filter.client
+    ? await fetch(`${base}/search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(filter) })
+    : await fetch(`${base}?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => typeof e[1] === 'string'))}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, text: await res.text(), head: res.headers.get('audit-chain-head') };
 }
 
 // The gateway answers JSON on every route; anything else is a proxy or a wrong URL, and the caller

@@ -11,10 +11,13 @@ import type { Tenant } from '../../config/schema.ts';
 import { mountRoute } from '../api/mount-route.ts';
 import { opsConfigReloadSpec, opsConfigSpec, opsQueuesSpec, opsRerunSpec, pauseSpecs, resumeSpecs } from '../api/ops-api.ts';
 
+type ReloadAnswer = { ok: boolean; version?: string; changed?: boolean; error?: string; keptVersion?: string };
+
 export interface OpsDeps {
   pipeline: Pipeline;
   store: DocumentStore;
-  reloadConfig(): { ok: boolean; version?: string; changed?: boolean; error?: string; keptVersion?: string };
+  /** `by`: the operator, written to the usage log with the versions before and after. */
+  reloadConfig(by: string): ReloadAnswer | Promise<ReloadAnswer>;
   configInfo(): { version: string; file: string; loadedAt: string; lastReloadError?: string };
   accessPoints(): string[];
   tenant(id: string): Tenant | undefined;
@@ -92,8 +95,8 @@ export function opsRouter(deps: OpsDeps): Router {
     res.json({ count: result.rerun.length, documents: result.rerun });
   });
 
-  mountRoute(router, opsConfigReloadSpec, (_input, _req, res) => {
-    const r = deps.reloadConfig();
+  mountRoute(router, opsConfigReloadSpec, async (_input, _req, res) => {
+    const r = await deps.reloadConfig(who(res));
     deps.logger.log(r.ok ? 'info' : 'warn', 'configuration reload', { by: who(res), ...r });
     res.status(r.ok ? 200 : 422).json(r);
   });

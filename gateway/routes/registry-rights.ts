@@ -1,6 +1,7 @@
-// PUT/GET /v1/registry-rights: registry-use rights set by an organizer whose client-relationship
-// documents do not pass through the gateway, and read back by the organizer and the providers it names
-// (seed 004 §3.3). The hetu arrives in the request and is hashed at once (clientKey); it is never stored,
+// PUT /v1/registry-rights and POST /v1/registry-rights/search: registry-use rights set by an organizer
+// whose client-relationship documents do not pass through the gateway, and read back by the organizer
+// and the providers it names (seed 004 §3.3). The read takes the client in the body: the former
+// GET ?client= answers REQUEST_CLIENT_IN_URL, since a proxy would log the hetu in the URL. The hetu arrives in the request and is hashed at once (clientKey); it is never stored,
 // logged or echoed. Anyone else gets 404, so the answer does not reveal whether a client has rights.
 import type { AuditLog } from '../audit/audit-log.ts';
 import { rightReadEvent, rightSetEvent } from '../audit/audit-events.ts';
@@ -14,7 +15,8 @@ import type { RightChange, RightEntriesByTask, RightPeriod, RightSnapshot } from
 import type { ClientId, RegistryRightStore } from '../registry-rights/right-store.ts';
 import { HETU_ROOT } from '../api/common-schemas.ts';
 import { mountRoute } from '../api/mount-route.ts';
-import { getRegistryRightsSpec, putRegistryRightsSpec } from '../api/registry-rights-api.ts';
+import { getRegistryRightsSpec, putRegistryRightsSpec, searchRegistryRightsSpec } from '../api/registry-rights-api.ts';
+import { refuseClientInUrl } from './client-in-url.ts';
 
 /** The client as the schema let it through; the hetu checksum is checked here, never echoed. */
 function clientFrom(root: string | undefined, extension: string): ClientId {
@@ -81,11 +83,16 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
     { before: [json] },
   );
 
-  mountRoute(router, getRegistryRightsSpec, async ({ query: q }, _req, res) => {
+  mountRoute(router, getRegistryRightsSpec, (_input, req) => {
+    refuseClientInUrl(req, 'POST /v1/registry-rights/search');
+    throw new GatewayError('REQUEST_CLIENT_IN_URL', 'Reading registry-use rights moved to POST /v1/registry-rights/search with the client in the JSON body', { details: { useInstead: 'POST /v1/registry-rights/search' } });
+  });
+
+  mountRoute(router, searchRegistryRightsSpec, async ({ body: q }, _req, res) => {
     const tenant = tenantOf(res);
-    const clientId = clientFrom(q.clientRoot, q.client);
+    const clientId = clientFrom(q.client.root, q.client.extension);
     const wanted = q.organizer;
-    const withHistory = q.history === 'true' || q.history === '1';
+    const withHistory = q.history === true;
     const index = deps.index();
     const orgs = new Set(index.actsForByTenant.get(tenant.id)?.keys() ?? []);
     const organizers = wanted ? [wanted] : await deps.rights.organizersOf(clientId);
@@ -117,7 +124,7 @@ export function registryRightsRouter(deps: { rights: RegistryRightStore; index: 
     }
     if (rights.length === 0) throw new GatewayError('NOT_FOUND', 'No registry-use rights visible to this tenant for the client');
     res.json({ client: { root: clientId.root }, rights });
-  });
+  }, { before: [json] });
 
   return router;
 }

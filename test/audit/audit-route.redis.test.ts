@@ -19,7 +19,7 @@ const SECRET = 'route-audit-secret';
 const hetu = makeHetu(12, 8, 2012, 952);
 const other = makeHetu(3, 4, 1985, 961);
 
-describe('GET /v1/audit/:organisation (real Redis)', () => {
+describe('GET /v1/audit/:organisation and POST …/search (real Redis)', () => {
   const server = useRedis();
   const { config, version } = fixtureConfig();
   const index = buildRoutingIndex(config, version);
@@ -69,6 +69,10 @@ describe('GET /v1/audit/:organisation (real Redis)', () => {
     const res = await fetch(`${base}${path}`, { headers: caller ? { 'x-test-caller': caller } : {} });
     return { status: res.status, type: res.headers.get('content-type') ?? '', head: res.headers.get(AUDIT_HEAD_HEADER), text: await res.text() };
   };
+  const search = async (path: string, caller: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'x-test-caller': caller, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, type: res.headers.get('content-type') ?? '', head: res.headers.get(AUDIT_HEAD_HEADER), text: await res.text() };
+  };
   const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 
   it('streams the whole chain to an operator as NDJSON that verifies against the announced head', async () => {
@@ -111,7 +115,7 @@ describe('GET /v1/audit/:organisation (real Redis)', () => {
   });
 
   it('filters by client hetu as a pseudonym, never echoing it', async () => {
-    const r = await get(`/v1/audit/${ORG.regionA}?client=${encodeURIComponent(hetu)}`, 'ops');
+    const r = await search(`/v1/audit/${ORG.regionA}/search`, 'ops', { client: { extension: hetu } });
     expect(r.status).to.equal(200);
     expect(r.text).to.not.contain(hetu);
     const recs = lines(r.text);
@@ -128,12 +132,19 @@ describe('GET /v1/audit/:organisation (real Redis)', () => {
 
   it('validates the query before logging or streaming anything', async () => {
     const before = await log.head(ORG.regionA);
-    const bad = await get(`/v1/audit/${ORG.regionA}?client=${encodeURIComponent(hetu.slice(0, -1) + (hetu.endsWith('A') ? 'B' : 'A'))}`, 'ops');
+    const bad = await search(`/v1/audit/${ORG.regionA}/search`, 'ops', { client: { extension: hetu.slice(0, -1) + (hetu.endsWith('A') ? 'B' : 'A') } });
     expect(bad.status).to.equal(400);
     expect(JSON.parse(bad.text).error.code).to.equal('INTAKE_INVALID_HETU');
     expect(bad.text).to.not.contain(hetu.slice(0, 10));
     expect((await get(`/v1/audit/${ORG.regionA}?from=yesterday`, 'ops')).status).to.equal(400);
     expect((await get(`/v1/audit/${ORG.regionA}?from=a&from=b`, 'ops')).status).to.equal(400);
+    expect((await search(`/v1/audit/${ORG.regionA}/search`, 'ops', { from: 'yesterday' })).status).to.equal(400);
+    expect((await search(`/v1/audit/${ORG.regionA}/search`, 'ops', { client: hetu })).status).to.equal(400);
+    // The client in the URL is refused before anything is logged, without echoing it.
+    const inUrl = await get(`/v1/audit/${ORG.regionA}?client=${encodeURIComponent(hetu)}`, 'ops');
+    expect([inUrl.status, JSON.parse(inUrl.text).error.code]).to.deep.equal([400, 'REQUEST_CLIENT_IN_URL']);
+    expect(JSON.parse(inUrl.text).error.message).to.contain('POST /v1/audit/{organisation}/search');
+    expect(inUrl.text).to.not.contain(hetu);
     expect(await log.head(ORG.regionA)).to.deep.equal(before);
   });
 

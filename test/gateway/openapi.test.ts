@@ -396,8 +396,8 @@ describe('API description (GET /openapi.json)', () => {
       const hetu = makeHetu(9, 9, 2019, 971);
       const entries = { '24': [{ unit: UNIT.provD1, start: '2026-02-01', end: '2026-03-28' }, { unit: UNIT.co1, start: '2026-01-01' }] };
       expect((await call('PUT', '/v1/registry-rights', 't-region-a', { organizer: ORG.regionA, client: { extension: hetu }, entries })).status).to.equal(200);
-      expect((await call('GET', `/v1/registry-rights?client=${hetu}&history=true`, 't-region-a')).status).to.equal(200);
-      expect((await call('GET', `/v1/registry-rights?client=${hetu}&history=1`, 't-joint')).status).to.equal(200);
+      expect((await call('POST', '/v1/registry-rights/search', 't-region-a', { client: { extension: hetu }, history: true })).status).to.equal(200);
+      expect((await call('POST', '/v1/registry-rights/search', 't-joint', { client: { extension: hetu }, history: true })).status).to.equal(200);
       expect((await call('POST', '/v1/routing/dry-run?all=true', 'ops', rawConfig())).status).to.equal(200);
 
       const exported = await call('GET', `/v1/audit/${ORG.regionA}`, 'ops');

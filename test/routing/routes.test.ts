@@ -63,7 +63,7 @@ describe('registry-rights and routing dry-run routes (real Redis)', () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
-  describe('PUT/GET /v1/registry-rights', () => {
+  describe('PUT /v1/registry-rights, POST /v1/registry-rights/search', () => {
     const hetu = makeHetu(12, 8, 2012, 952);
     const entries = {
       '24': [
@@ -99,7 +99,7 @@ describe('registry-rights and routing dry-run routes (real Redis)', () => {
 
     it('answers the organizer with everything, history included', async () => {
       await call('PUT', '/v1/registry-rights', 't-region-a', { organizer: ORG.regionA, client: { extension: hetu }, entries: { '24': [{ unit: UNIT.co1, start: '2026-01-01' }] } });
-      const r = await call('GET', `/v1/registry-rights?client=${hetu}&history=true`, 't-region-a');
+      const r = await call('POST', '/v1/registry-rights/search', 't-region-a', { client: { extension: hetu }, history: true });
       expect(r.status).to.equal(200);
       expect(r.body.rights).to.have.length(1);
       expect(r.body.rights[0]).to.include({ organizer: ORG.regionA, role: 'organizer' });
@@ -107,23 +107,34 @@ describe('registry-rights and routing dry-run routes (real Redis)', () => {
     });
 
     it('answers a named provider with its own periods only', async () => {
-      const joint = await call('GET', `/v1/registry-rights?client=${hetu}`, 't-joint');
+      const joint = await call('POST', '/v1/registry-rights/search', 't-joint', { client: { extension: hetu } });
       expect(joint.status).to.equal(200);
       expect(joint.body.rights[0]).to.deep.include({ organizer: ORG.regionA, role: 'provider', entries: { '24': [{ unit: UNIT.co1, start: '2026-01-01' }] } });
       expect(joint.body.rights[0].source).to.deep.equal({ kind: 'api' });
       // Two organizer changes, both naming co-joiner 1's unit the same way: one change in its view.
-      const jointHistory = await call('GET', `/v1/registry-rights?client=${hetu}&history=true`, 't-joint');
+      const jointHistory = await call('POST', '/v1/registry-rights/search', 't-joint', { client: { extension: hetu }, history: true });
       expect(jointHistory.body.rights[0].history).to.deep.equal([{ effectiveAt: jointHistory.body.rights[0].history[0].effectiveAt, entries: { '24': [{ unit: UNIT.co1, start: '2026-01-01' }] } }]);
       // Provider D was named only in an earlier state: the current one no longer names it, so 404.
-      const provD = await call('GET', `/v1/registry-rights?client=${hetu}&organizer=${ORG.regionA}`, 't-prov-d');
+      const provD = await call('POST', '/v1/registry-rights/search', 't-prov-d', { client: { extension: hetu }, organizer: ORG.regionA });
       expect(provD.status).to.equal(404);
     });
 
     it('answers any other tenant 404, and an ops caller 403', async () => {
-      const other = await call('GET', `/v1/registry-rights?client=${hetu}`, 't-region-b');
+      const other = await call('POST', '/v1/registry-rights/search', 't-region-b', { client: { extension: hetu } });
       expect([other.status, other.body.error.code]).to.deep.equal([404, 'NOT_FOUND']);
-      const ops = await call('GET', `/v1/registry-rights?client=${hetu}`, 'ops');
+      const ops = await call('POST', '/v1/registry-rights/search', 'ops', { client: { extension: hetu } });
       expect(ops.status).to.equal(403);
+    });
+
+    it('refuses the client in a URL with REQUEST_CLIENT_IN_URL, naming the search route and never echoing the hetu', async () => {
+      for (const path of [`/v1/registry-rights?client=${hetu}`, `/v1/registry-rights?client=${hetu}&history=true`, '/v1/registry-rights']) {
+        const r = await call('GET', path, 't-region-a');
+        expect([r.status, r.body.error.code], path).to.deep.equal([400, 'REQUEST_CLIENT_IN_URL']);
+        expect(r.body.error.message).to.contain('POST /v1/registry-rights/search');
+        expect(JSON.stringify(r.body)).to.not.contain(hetu);
+      }
+      const bad = await call('POST', '/v1/registry-rights/search', 't-region-a', { client: { extension: hetu }, unknown: 1 });
+      expect([bad.status, bad.body.error.code]).to.deep.equal([400, 'REQUEST_INVALID']);
     });
   });
 
