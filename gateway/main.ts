@@ -37,6 +37,11 @@ import { routingDryRunRouter } from './routes/routing-dry-run.ts';
 import { statusRouter } from './routes/status.ts';
 import { RoutingService } from './routing-service.ts';
 import { buildSnapshot, type RuntimeSnapshot } from './runtime-snapshot.ts';
+// Kanta-native intake (issue 12)
+import { LifecycleEvents } from '../queues/lifecycle-events.ts';
+import { startKantaNativeEndpoint } from './kanta-native/kanta-native-server.ts';
+import { nativeBodyLimit, type KantaNativeQueryHandler } from './kanta-native/kanta-native-router.ts';
+import { OutcomeWaiter } from './kanta-native/outcome-waiter.ts';
 
 export interface StartGatewayOptions {
   configFile: string;
@@ -50,6 +55,8 @@ export interface StartGatewayOptions {
   runWorkers?: boolean;
   /** React to SIGHUP by reloading the configuration (default false; the CLI turns it on). */
   reloadOnSighup?: boolean;
+  /** Kanta-native intake: the 'Hae asiakkuus' relay (gateway/query-relay/); absent: the query is refused NATIVE_QUERY_UNAVAILABLE. */
+  kantaNativeQuery?: KantaNativeQueryHandler;
 }
 
 export interface RunningGateway {
@@ -62,6 +69,8 @@ export interface RunningGateway {
   metrics: GatewayMetrics;
   logger: Logger;
   close(): Promise<void>;
+  /** Kanta-native intake: the SOAP endpoint's URL (https, mutual TLS) when gateway.kantaNative is configured. */
+  kantaNativeUrl?: string;
 }
 
 export async function startGateway(opts: StartGatewayOptions): Promise<RunningGateway> {
@@ -229,6 +238,38 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const server = await listen(app, cfg().gateway);
     toClose.push(() => server.close());
 
+    // --- Kanta-native intake (issue 12): its own mutual-TLS listener, the same intake stages as POST /v1/documents.
+    let kantaNativeUrl: string | undefined;
+    const nativeAtStart = cfg().gateway.kantaNative;
+    if (nativeAtStart) {
+      const nativeCfg = () => cfg().gateway.kantaNative ?? nativeAtStart;
+      const waiter = new OutcomeWaiter({ store: intakeStore, events: new LifecycleEvents(fast, prefix), logger });
+      toClose.push(async () => waiter.close());
+      const nativeServer = await startKantaNativeEndpoint(nativeAtStart, cfg().gateway, {
+        store: intakeStore,
+        enqueue: (r) => pipeline.enqueue(r),
+        routing,
+        schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
+        incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
+        xmlLimits: () => cfg().gateway.xml,
+        accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id),
+        audit: { log: audit, index: () => snapshot.index },
+        logger,
+        metrics,
+        config: nativeCfg,
+        codes: () => cfg().kanta.codes,
+        credentials: () => snapshot.credentials,
+        bodyLimitBytes: () => nativeBodyLimit(nativeCfg(), cfg().gateway.bodyLimitBytes),
+        bodyReadTimeoutMs: () => cfg().gateway.bodyReadTimeoutMs,
+        waiter,
+        gatewayDeviceId: (t) => (cfg().kanta.accessPoints.find((a) => a.id === t?.accessPoint) ?? cfg().kanta.accessPoints[0])?.senderId ?? '1.2.246.10',
+        ...(opts.kantaNativeQuery ? { kantaNativeQuery: opts.kantaNativeQuery } : {}),
+      });
+      toClose.push(() => nativeServer.close());
+      kantaNativeUrl = `${nativeServer.url}${nativeAtStart.path}`;
+      logger.info('kanta-native endpoint listening', { url: kantaNativeUrl });
+    }
+
     const onHup = () => {
       const r = holder.reload();
       logger.log(r.ok ? 'info' : 'error', 'configuration reload (SIGHUP)', r.ok ? { version: r.version, changed: r.changed } : { error: r.error.message, keptVersion: r.keptVersion });
@@ -257,6 +298,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       store: intakeStore,
       metrics,
       logger,
+      ...(kantaNativeUrl ? { kantaNativeUrl } : {}),
       close: () => {
         closing ??= (async () => {
           shuttingDown = true;

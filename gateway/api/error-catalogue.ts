@@ -9,7 +9,9 @@ import { errorCodesOf, type RouteSpec } from './route-spec.ts';
  * GET /v1/documents/{id} (and in the usage log); process: raised while loading configuration, keys or
  * Redis at startup or reload (the log, readiness, the reload answer's `error`).
  */
-export type ReportedOn = 'document-status' | 'process';
+export type ReportedOn = 'document-status' | 'process'
+  // Kanta-native intake (issue 12): a detail code inside the MCCI_IN000002UV01 answer of the SOAP endpoint.
+  | 'kanta-native-answer';
 
 export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
   CONFIG_INVALID: 'process',
@@ -42,6 +44,15 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
+  // Kanta-native intake (issue 12): answered inside MCCI_IN000002UV01 on the SOAP endpoint, not by a /v1 route.
+  NATIVE_FRAME_INVALID: 'kanta-native-answer',
+  NATIVE_INTERACTION_UNSUPPORTED: 'kanta-native-answer',
+  NATIVE_MIME_INVALID: 'kanta-native-answer',
+  NATIVE_FRAME_CDA_MISMATCH: 'kanta-native-answer',
+  NATIVE_SERVICE_REQUEST_MISMATCH: 'kanta-native-answer',
+  NATIVE_USE_SITUATION_MISMATCH: 'kanta-native-answer',
+  NATIVE_QUERY_UNAVAILABLE: 'kanta-native-answer',
+  NATIVE_OUTCOME_PENDING: 'kanta-native-answer',
 };
 
 export interface CatalogueEntry {
