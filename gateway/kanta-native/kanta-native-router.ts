@@ -110,13 +110,26 @@ export function kantaNativeRouter(deps: KantaNativeRouteDeps): Router {
       res.status(200).type(XML_CONTENT_TYPE).send(xml);
     };
     try {
-      tenant = tenantOfCertificate(req, deps.credentials());
+      let refused: unknown;
+      try {
+        tenant = tenantOfCertificate(req, deps.credentials());
+      } catch (err) {
+        // Without a trusted certificate nothing is read; a trusted but unregistered one still gets its answer addressed.
+        if (!(req.socket as { authorized?: boolean }).authorized) throw err;
+        refused = err;
+      }
       const contentType = req.header('content-type') ?? '';
-      if (!SOAP_11_MEDIA_TYPE.test(contentType)) throw new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE', 'The Kanta-native endpoint takes SOAP 1.1 (Content-Type: text/xml)');
+      if (!SOAP_11_MEDIA_TYPE.test(contentType)) throw refused ?? new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE', 'The Kanta-native endpoint takes SOAP 1.1 (Content-Type: text/xml)');
       checkCharset(contentType);
       const body = await readBody(req, res, deps.bodyLimitBytes(), deps.bodyReadTimeoutMs?.());
-      const message = parseNativeEnvelope(body, deps.xmlLimits?.());
+      let message: Element;
+      try {
+        message = parseNativeEnvelope(body, deps.xmlLimits?.());
+      } catch (err) {
+        throw refused ?? err;
+      }
       wrapper = readWrapper(message);
+      if (refused || !tenant) throw refused;
       const codes = deps.codes();
       const interaction = interactionOf(message, wrapper, codes);
       const soapAction = req.header('soapaction');
