@@ -105,6 +105,13 @@ function answerOf(result: AckObject | undefined, raw: string): CertifiedAnswer {
   };
 }
 
+/** The simulator runs only where development dependencies are installed (npm ci, not --omit=dev). */
+export class SoapPackageMissing extends Error {
+  constructor() {
+    super('the certified-system simulator needs the `soap` package (a development dependency): run npm ci without --omit=dev');
+  }
+}
+
 const OPERATION_NAMES: Record<CertifiedOperation, string> = { archive: 'Archive', version: 'Version', void: 'Void' };
 
 /** A `soap` client generated from the gateway's WSDL (GET {endpoint}?wsdl), with the system's client certificate. */
@@ -113,7 +120,7 @@ export async function certifiedClient(endpointUrl: string, tls: { certFile: stri
   try {
     soap = await import('soap');
   } catch {
-    throw new Error('the certified-system simulator needs the `soap` package (a development dependency): run npm ci without --omit=dev');
+    throw new SoapPackageMissing();
   }
   const agent = new https.Agent({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: readFileSync(tls.caFile), keepAlive: false });
   const client = await soap.createClientAsync(`${endpointUrl}?wsdl`, { wsdl_options: { httpsAgent: agent } });

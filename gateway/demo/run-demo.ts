@@ -49,7 +49,9 @@ export async function runDemo(args: string[], out: { stdout: (s: string) => void
   let exit = 0;
   try {
     // Today's REST tenants, then the certified client system (Kanta-native SOAP) and the JSON-only system (issue 12).
-    const results = [...(await runSamples(gw, env)), ...(await runClientSystems(gw, env))];
+    const notes: string[] = [];
+    const results = [...(await runSamples(gw, env)), ...(await runClientSystems(gw, env, 60_000, notes))];
+    for (const n of notes) out.stdout(`${n}\n`);
     out.stdout(`\n${summaryTable(results)}\n\n`);
     const archived = results.filter((r) => r.status === 'archived').length;
     const refused = results.filter((r) => r.status === 'refused').length;
