@@ -274,6 +274,29 @@ export const QueuesSchema = z.strictObject({
     .prefault({}),
 });
 
+// --- Kanta-native intake (issue 12, docs/kanta-native-intake.md): the SOAP endpoint certified client systems call over mutual TLS.
+export const KantaNativeSchema = z.strictObject({
+  /** Its own listener: mutual TLS is required, whatever the main listener does. */
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8443),
+  tls: z.strictObject({
+    certFile: FileRef,
+    keyFile: FileRef,
+    /** CA bundle the tenants' client certificates must chain to; the tenant is its certificate's subject + issuer (tenants[].credentials.tlsClients). */
+    clientCaFile: FileRef,
+  }),
+  /** The endpoint path; the WSDL is GET {path}?wsdl. */
+  path: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/).default('/kanta/sosiaalihuolto'),
+  /** How long an archive request is held for the archive's own acknowledgement before the transient answer. */
+  holdSeconds: z.number().min(0).max(120).default(20),
+  /** The transient answer when the hold ends first [A]: ack type and the detail code a certified client resends on. */
+  pendingAnswer: z.strictObject({ typeCode: z.enum(['AE', 'AR']).default('AE'), detailCode: z.string().min(1).default('TEMPORARY_ERROR') }).prefault({}),
+  /** Largest SOAP request; the CDA travels Base64 inside it (4/3 of its size). Absent: 1.4 × gateway.bodyLimitBytes + 64 KiB. */
+  bodyLimitBytes: z.number().int().positive().optional(),
+  /** The device id the gateway's answers name as sender when a request names none it can echo [A]. */
+  deviceId: OID.optional(),
+});
+
 export const GatewayListenSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -308,6 +331,8 @@ export const GatewayListenSchema = z.strictObject({
   opsTokenSha256: z.array(SHA256_HEX).default([]),
   // --- audit retention / privacy: HTTP access log (gateway/access-log.ts): route pattern, never the URL
   accessLog: z.boolean().default(true),
+  // Kanta-native intake (issue 12): absent = no SOAP endpoint.
+  kantaNative: KantaNativeSchema.optional(),
 });
 
 export const SignerSchema = z.strictObject({
@@ -452,3 +477,5 @@ export type CertificateSource = z.infer<typeof CertificateSourceSchema>;
 export type KantaCodes = z.infer<typeof KantaCodesSchema>;
 export type QueuesConfig = z.infer<typeof QueuesSchema>;
 export type XmlLimitsConfig = z.infer<typeof GatewayListenSchema>['xml'];
+// Kanta-native intake (issue 12)
+export type KantaNativeConfig = z.infer<typeof KantaNativeSchema>;

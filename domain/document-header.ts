@@ -110,6 +110,32 @@ export interface DocumentMetadata {
   responsibleOrganisationName?: string;
   /** localSocialHeader/outsourcingServiceCustomerName */
   outsourcingServiceCustomerName?: string;
+
+  // Kanta-native intake (issue 12): what the tenant's own archive message said beside the CDA.
+  /** The tenant's frame, when the document came in one (adapters/intake/kanta-native/). */
+  tenantFrame?: TenantFrame;
+}
+
+/**
+ * What a tenant's own Kanta archive message said beside its CDA (Kanta-native intake, issue 12): the
+ * parts of the frame the gateway carries into the frame it builds for the access point. The acting
+ * person travels as DocumentMetadata.actingPerson like the REST headers' one; the rest is here.
+ */
+export interface TenantFrame {
+  /** The tenant's message id (transmission wrapper `id`): every answer's targetMessage. */
+  messageId: InstanceId;
+  /** The tenant system's sender device id. */
+  senderId: string;
+  /** controlActProcess/authorOrPerformer/@typeCode as the tenant wrote it (AUT in the public frame). */
+  performerTypeCode?: string;
+  /** clinicalDocument/author of the tenant's frame. */
+  author?: ActingPerson;
+  /** clinicalDocument/recordTarget/patient/statusCode. */
+  patientStatusCode?: string;
+  /** clinicalDocument/recordTarget/patient/patientPerson. */
+  patient?: PatientDetails;
+  /** clinicalDocument/custodian/…/representedOrganization/name. */
+  custodianName?: string;
 }
 
 /** Code system of the guardian-consent code (Sosiaalihuolto – Alaikäisen asiakastietojen luovuttaminen huoltajille). */

@@ -57,6 +57,8 @@ export interface DocumentRecord {
   signature?: SignatureReceipt;
   ack?: AckRecord;
   lastMessageId?: string;
+  /** Kanta-native intake: the tenant's message id (root^extension) the document came in. */
+  tenantMessageId?: string;
 }
 
 export interface HistoryEvent {
@@ -68,5 +70,7 @@ export interface HistoryEvent {
   messageId?: string;
   run?: number;
   by?: string;
+  /** On 'accepted' of a Kanta-native submission: the tenant's message id; sends carry the gateway's (messageId). */
+  tenantMessageId?: string;
 }
 

@@ -38,6 +38,16 @@ export const ERROR_CATALOGUE = {
   INTAKE_INVALID_JSON: { status: 400, retryable: false, message: 'The JSON submission has invalid fields; details.issues lists each with its JSON path' },
   INTAKE_NO_OID_ARC: { status: 422, retryable: false, message: 'The writing organisation has no documentOidArc configured, so the gateway cannot mint its document ids' },
 
+  // --- Kanta-native intake (issue 12, adapters/intake/kanta-native/, gateway/kanta-native/): answered inside MCCI_IN000002UV01 as detail codes
+  NATIVE_FRAME_INVALID: { status: 400, retryable: false, message: 'The SOAP envelope or the HL7 archive message around the CDA is missing a required part or has an invalid value' },
+  NATIVE_INTERACTION_UNSUPPORTED: { status: 400, retryable: false, message: 'The message is not one the Kanta-native endpoint takes (archive, version, void or the client-relationship query)' },
+  NATIVE_MIME_INVALID: { status: 400, retryable: false, message: 'The CDA could not be taken from the multipart/related text of clinicalDocument' },
+  NATIVE_FRAME_CDA_MISMATCH: { status: 400, retryable: false, message: 'The archive message says something about the document that the CDA inside it does not (id, setId, version, custodian, client or replaced document)' },
+  NATIVE_SERVICE_REQUEST_MISMATCH: { status: 400, retryable: false, message: 'The palvelupyyntö (service request) code does not fit the interaction or the document group' },
+  NATIVE_USE_SITUATION_MISMATCH: { status: 403, retryable: false, message: "The käyttötilanne (use situation) of the message disagrees with the gateway's routing decision (own use versus a registry-use right)" },
+  NATIVE_QUERY_UNAVAILABLE: { status: 501, retryable: false, message: "The client-relationship query ('Hae asiakkuus') is not served on this gateway's Kanta-native endpoint" },
+  NATIVE_OUTCOME_PENDING: { status: 202, retryable: true, message: "The document was accepted but the archive has not answered yet: send the same message again later for the archive's answer" },
+
   // --- intake rules on the document's content (issue 13, routing rule R-MINOR-GUARDIAN-CONSENT)
   INTAKE_MINOR_CONSENT_MISSING: { status: 400, retryable: false, message: 'A document for a client under 18 must say whether it may be disclosed to the guardians (authorization/consent, 1.2.246.537.6.1286.201901)' },
 

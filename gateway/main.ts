@@ -43,6 +43,11 @@ import { QueryRelay } from './query-relay/query-relay.ts';
 import { kantaNativeQuery, type KantaNativeQuery } from './query-relay/kanta-native-query.ts';
 import { clientQueriesRouter } from './routes/client-queries.ts';
 import { buildSnapshot, type RuntimeSnapshot } from './runtime-snapshot.ts';
+// Kanta-native intake (issue 12)
+import { LifecycleEvents } from '../queues/lifecycle-events.ts';
+import { startKantaNativeEndpoint } from './kanta-native/kanta-native-server.ts';
+import { nativeBodyLimit, type KantaNativeQueryHandler } from './kanta-native/kanta-native-router.ts';
+import { OutcomeWaiter } from './kanta-native/outcome-waiter.ts';
 
 export interface StartGatewayOptions {
   configFile: string;
@@ -56,6 +61,8 @@ export interface StartGatewayOptions {
   runWorkers?: boolean;
   /** React to SIGHUP by reloading the configuration (default false; the CLI turns it on). */
   reloadOnSighup?: boolean;
+  /** Kanta-native intake: the 'Hae asiakkuus' relay (gateway/query-relay/); absent: the query is refused NATIVE_QUERY_UNAVAILABLE. */
+  kantaNativeQuery?: KantaNativeQueryHandler;
 }
 
 export interface RunningGateway {
@@ -70,6 +77,8 @@ export interface RunningGateway {
   /** query relay: the Kanta-native "Hae asiakkuus" for the SOAP intake (soap-intake's `kantaNativeQuery`); absent with a replaced sender. */
   kantaNativeQuery?: KantaNativeQuery;
   close(): Promise<void>;
+  /** Kanta-native intake: the SOAP endpoint's URL (https, mutual TLS) when gateway.kantaNative is configured. */
+  kantaNativeUrl?: string;
 }
 
 export async function startGateway(opts: StartGatewayOptions): Promise<RunningGateway> {
@@ -254,6 +263,39 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const server = await listen(app, cfg().gateway);
     toClose.push(() => server.close());
 
+    // --- Kanta-native intake (issue 12): its own mutual-TLS listener, the same intake stages as POST /v1/documents.
+    let kantaNativeUrl: string | undefined;
+    const nativeAtStart = cfg().gateway.kantaNative;
+    if (nativeAtStart) {
+      const nativeCfg = () => cfg().gateway.kantaNative ?? nativeAtStart;
+      const waiter = new OutcomeWaiter({ store: intakeStore, events: new LifecycleEvents(fast, prefix), logger });
+      toClose.push(async () => waiter.close());
+      const nativeServer = await startKantaNativeEndpoint(nativeAtStart, cfg().gateway, {
+        store: intakeStore,
+        enqueue: (r) => pipeline.enqueue(r),
+        routing,
+        schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
+        incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
+        xmlLimits: () => cfg().gateway.xml,
+        accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id),
+        audit: { log: audit, index: () => snapshot.index },
+        logger,
+        metrics,
+        config: nativeCfg,
+        codes: () => cfg().kanta.codes,
+        credentials: () => snapshot.credentials,
+        bodyLimitBytes: () => nativeBodyLimit(nativeCfg(), cfg().gateway.bodyLimitBytes),
+        bodyReadTimeoutMs: () => cfg().gateway.bodyReadTimeoutMs,
+        waiter,
+        gatewayDeviceId: (t) => (cfg().kanta.accessPoints.find((a) => a.id === t?.accessPoint) ?? cfg().kanta.accessPoints[0])?.senderId ?? '1.2.246.10',
+        // The query relay answers the SOAP endpoint's "Hae asiakkuus"; a caller may put its own handler in.
+        ...((opts.kantaNativeQuery ?? nativeQuery) ? { kantaNativeQuery: (opts.kantaNativeQuery ?? nativeQuery)! } : {}),
+      });
+      toClose.push(() => nativeServer.close());
+      kantaNativeUrl = `${nativeServer.url}${nativeAtStart.path}`;
+      logger.info('kanta-native endpoint listening', { url: kantaNativeUrl });
+    }
+
     const onHup = () => {
       void auditedReload({ kind: 'system', id: 'signal' }).then((r) =>
         logger.log(r.ok ? 'info' : 'error', 'configuration reload (SIGHUP)', r.ok ? { version: r.version, changed: r.changed } : { error: r.error.message, keptVersion: r.keptVersion }),
@@ -284,6 +326,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       metrics,
       logger,
       ...(nativeQuery ? { kantaNativeQuery: nativeQuery } : {}),
+      ...(kantaNativeUrl ? { kantaNativeUrl } : {}),
       close: () => {
         closing ??= (async () => {
           shuttingDown = true;

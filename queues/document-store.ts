@@ -114,7 +114,8 @@ function historyOf(t: Exclude<Transition, { kind: 'accept' | 'discard' }>, at: s
     case 'await-controller':
       return [{ at, status: 'waiting', code: t.code, text: 'controller parked; resumes when an operator resumes the lane' }];
     case 'archive':
-      return [{ at, status: 'archived' }];
+      // The message id the archive answered: with 'accepted'.tenantMessageId, the tenant's ↔ gateway's mapping.
+      return [{ at, status: 'archived', messageId: t.ack.messageId }];
     case 'rerun':
       return [{ at, status: 'rerun', run: t.run, by: t.by, ...(t.previousCode ? { code: t.previousCode } : {}) }];
     default: {
@@ -178,7 +179,7 @@ export class DocumentStore {
         this.redis,
         'accept',
         [k.doc(tenant, documentId), k.hist(tenant, documentId), k.open, k.events(tenant), k.payload(tenant, documentId), k.sub(r.submissionId), k.docidx(documentId)],
-        [tenant, pack(asBuffer(t.payload)), JSON.stringify({ at, status: 'accepted' } satisfies HistoryEvent), this.maxLen, at, documentId, r.submissionId, ...encode(r)],
+        [tenant, pack(asBuffer(t.payload)), JSON.stringify({ at, status: 'accepted', ...(r.tenantMessageId ? { tenantMessageId: r.tenantMessageId } : {}) } satisfies HistoryEvent), this.maxLen, at, documentId, r.submissionId, ...encode(r)],
       )) as ApplyReply;
       if (reply[0] === 'created') return { status: 'accepted', run: r.run };
       if (reply[0] === 'foreign') throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT', 'This document id belongs to another submitter');

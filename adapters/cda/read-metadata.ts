@@ -51,7 +51,8 @@ function text(el: Element | undefined): string | undefined {
   return t === undefined || t === '' ? undefined : t;
 }
 
-function readName(el: Element | undefined): PersonName | undefined {
+/** An HL7 person name element (family, given with qualifier); also read from Kanta-native frames. */
+export function readName(el: Element | undefined): PersonName | undefined {
   if (!el) return undefined;
   const family = children(el, NS.hl7, 'family').map(text).filter((v): v is string => v !== undefined);
   const given = children(el, NS.hl7, 'given').flatMap((g) => {
@@ -63,7 +64,7 @@ function readName(el: Element | undefined): PersonName | undefined {
   return family.length || given.length ? { family, given } : undefined;
 }
 
-function readCoded(el: Element | undefined): CodedValue | undefined {
+export function readCoded(el: Element | undefined): CodedValue | undefined {
   const code = attr(el, 'code');
   if (!code) return undefined;
   const out: CodedValue = { code };
@@ -74,7 +75,7 @@ function readCoded(el: Element | undefined): CodedValue | undefined {
   return out;
 }
 
-function readInstance(el: Element | undefined): { root: string; extension?: string } | undefined {
+export function readInstance(el: Element | undefined): { root: string; extension?: string } | undefined {
   const root = attr(el, 'root');
   if (!root || attr(el, 'nullFlavor')) return undefined;
   const extension = attr(el, 'extension');

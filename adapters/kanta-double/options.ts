@@ -73,6 +73,11 @@ export interface KantaDoubleOptions {
   seed?: number;
   /** @defaultValue 20 MB */
   bodyLimitBytes?: number;
+  /**
+   * Keep the last N requests as received, in memory only (tests that check what a sender wrote in its
+   * frame; KantaDouble.receivedMessages). Default 0: nothing kept, since requests carry client data.
+   */
+  keepMessages?: number;
   /** @defaultValue '/kanta/sh' */
   soapPath?: string;
   /** @defaultValue '/kanta/sh/plain' */

@@ -41,6 +41,8 @@ export interface KantaDouble {
   faults(): FaultSettings;
   /** The exact CDA bytes archived under a document id. */
   archivedDocument(documentId: string): Buffer | undefined;
+  /** The last requests as received with the ack they got (only with options.keepMessages; never persisted). */
+  receivedMessages(): ReadonlyArray<{ ack: string; code?: string; body: string }>;
   /** Forgets all archived state, counters and faults (as POST /admin/reset). */
   reset(): void;
   close(): Promise<void>;
@@ -97,6 +99,8 @@ export async function startKantaDouble(opts: KantaDoubleOptions): Promise<KantaD
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let soapUrl = '';
+  const keepMessages = opts.keepMessages ?? 0;
+  const received: Array<{ ack: string; code?: string; body: string }> = [];
 
   const refusalReply = (binding: 'soap' | 'plain', code: DetailCode, httpStatus: number): Reply => {
     state.countRejection(code);
@@ -130,6 +134,10 @@ export async function startKantaDouble(opts: KantaDoubleOptions): Promise<KantaD
     }
     const handled = handleMessage(msg, tlsAccessPoint ? { tlsAccessPoint } : {}, deps);
     counters.byAck[handled.ack] += 1;
+    if (keepMessages > 0) {
+      received.push({ ack: handled.ack, ...(handled.code ? { code: handled.code } : {}), body: bytes.toString('utf8') });
+      if (received.length > keepMessages) received.shift();
+    }
     return binding === 'soap'
       ? { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: soapEnvelope(handled.xml) }
       : { status: 200, headers: { 'content-type': 'application/xml; charset=utf-8' }, body: `<?xml version="1.0" encoding="UTF-8"?>${handled.xml}` };
@@ -252,6 +260,7 @@ export async function startKantaDouble(opts: KantaDoubleOptions): Promise<KantaD
     setFaults: (f) => { faults = normaliseFaults(f, o.now(), isDetailCode); },
     faults: () => faults,
     archivedDocument: (id) => state.documentBytes(id),
+    receivedMessages: () => received,
     reset: control.reset,
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -71,10 +71,10 @@ export function triggerEvent(codes: KantaCodes, operation: DocumentOperation): s
  * controlActProcess/authorOrPerformer: the acting person (the tenant's, else the CDA author) and the
  * performing unit. A person without an id gets nullFlavor NA, as the frame had before issue 13.
  */
-export function authorOrPerformer(person: ActingPerson | undefined, performer: FramePerformer): string {
+export function authorOrPerformer(person: ActingPerson | undefined, performer: FramePerformer, typeCode = 'AUT'): string {
   const name = nameElement(person?.name);
   return (
-    `<authorOrPerformer typeCode="AUT"><assignedPerson>` +
+    `<authorOrPerformer typeCode="${a(typeCode, 'authorOrPerformer/@typeCode')}"><assignedPerson>` +
     idElement(person?.id, 'actingPerson.id') +
     (name ? `<assignedPerson>${name}</assignedPerson>` : '') +
     `<representedOrganization><id root="${a(performer.unit, 'performer.unit')}"/>` +
@@ -95,16 +95,20 @@ export function frameAuthor(person: ActingPerson | undefined): string {
   );
 }
 
-/** clinicalDocument/recordTarget: id, statusCode and patientPerson (name, gender, birthTime) when the CDA has them. */
+/**
+ * clinicalDocument/recordTarget: id, statusCode and patientPerson (name, gender, birthTime) when the CDA has
+ * them; a Kanta-native tenant's own frame (m.tenantFrame) gives statusCode and patientPerson as it wrote them.
+ */
 export function recordTarget(m: DocumentMetadata, codes: KantaCodes): string {
-  const p = m.patient;
+  const p = m.tenantFrame?.patient ?? m.patient;
+  const statusCode = m.tenantFrame?.patientStatusCode ?? codes.patientStatusCode;
   const person = p
     ? nameElement(p.name) + (p.gender ? copiedCode('administrativeGenderCode', p.gender, codes.labels) : '') + (p.birthTime ? `<birthTime value="${a(p.birthTime, 'patient.birthTime')}"/>` : '')
     : '';
   return (
     `<recordTarget typeCode="RCT"><patient classCode="PAT">` +
     `<id root="${a(m.client.root, 'client.root')}"${m.client.extension === undefined ? '' : ` extension="${a(m.client.extension, 'client.extension')}"`}/>` +
-    `<statusCode code="${a(codes.patientStatusCode, 'kanta.codes.patientStatusCode')}"/>` +
+    `<statusCode code="${a(statusCode, 'kanta.codes.patientStatusCode')}"/>` +
     (person ? `<patientPerson classCode="PSN" determinerCode="INSTANCE">${person}</patientPerson>` : '') +
     `</patient></recordTarget>`
   );

@@ -104,7 +104,10 @@ export function buildArchiveRequest(doc: FrameOutboundDocument, ap: AccessPoint,
   const labels = codes.labels;
   const confidentiality = m.confidentiality ?? CONFIDENTIALITY_DEFAULT;
   // The CDA author, else the acting person; the acting person, else the CDA author (asia_K.xml: the same person).
-  const author = m.author?.id || m.author?.name ? m.author : m.actingPerson;
+  // A Kanta-native tenant's own frame (issue 12) names its author, performer typeCode and organisation names as it wrote them.
+  const tenantFrame = m.tenantFrame;
+  const author = tenantFrame?.author ?? (m.author?.id || m.author?.name ? m.author : m.actingPerson);
+  const custodianName = tenantFrame?.custodianName ?? m.custodianName;
   const actor = m.actingPerson?.id || m.actingPerson?.name ? m.actingPerson : m.author;
 
   const clinicalDocument =
@@ -126,7 +129,7 @@ export function buildArchiveRequest(doc: FrameOutboundDocument, ap: AccessPoint,
     frameAuthor(author) +
     `<custodian typeCode="CST"><assignedCustodian classCode="ASSIGNED"><representedOrganization classCode="ORG" determinerCode="INSTANCE">` +
     `<id root="${a(m.custodian, 'custodian')}"/>` +
-    (m.custodianName ? `<name>${escapeText(m.custodianName, 'custodianName')}</name>` : '') +
+    (custodianName ? `<name>${escapeText(custodianName, 'custodianName')}</name>` : '') +
     `</representedOrganization></assignedCustodian></custodian>` +
     relatedDocument(doc) +
     `</clinicalDocument>`;
@@ -137,7 +140,7 @@ export function buildArchiveRequest(doc: FrameOutboundDocument, ap: AccessPoint,
     `<priorityCode code="R"/>` +
     codedElement('reasonCode', spCode, SERVICE_REQUEST_SYSTEM, labels, labels.serviceRequest[spCode]) +
     codedElement('reasonCode', usage, USAGE_SITUATION_SYSTEM, labels, labels.usageSituation[usage]) +
-    authorOrPerformer(actor, performer) +
+    authorOrPerformer(actor, performer, tenantFrame?.performerTypeCode) +
     `<subject>${clinicalDocument}</subject>` +
     `</controlActProcess>`;
 

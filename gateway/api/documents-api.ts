@@ -101,6 +101,8 @@ const historyEventSchema = z.object({
   messageId: z.string().optional(),
   run: z.number().int().optional(),
   by: z.string().optional().meta({ description: 'Operator id, for a rerun.' }),
+  // Kanta-native intake (issue 12)
+  tenantMessageId: z.string().optional().meta({ description: "On 'accepted' of a Kanta-native submission: the tenant's own message id (root^extension); the sends' messageId are the gateway's." }),
 });
 export type _HistoryMirrors = Assert<Mirrors<z.output<typeof historyEventSchema>, HistoryEvent>>;
 

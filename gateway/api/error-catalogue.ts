@@ -11,7 +11,8 @@ import { errorCodesOf, type RouteSpec } from './route-spec.ts';
  * acknowledgementDetail code in the answer to a Kanta-native "Hae asiakkuus" (query relay).
  */
 export type ReportedOn = 'document-status' | 'process'
-  // query relay: a detail code in the Kanta-format answer to a Kanta-native tenant (docs/query-relay.md)
+  // Kanta-native intake and query relay: a detail code inside the Kanta-format answer (MCCI_IN000002UV01,
+  // RCMR_IN200011FI01) to a Kanta-native tenant (docs/kanta-native-intake.md, docs/query-relay.md).
   | 'kanta-native-answer';
 
 export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
@@ -50,6 +51,15 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   // audit retention / privacy: raised by the usage-log sealer (its log line, the next pass redoes the work)
   AUDIT_SEGMENT_CHAIN_BROKEN: 'process',
   AUDIT_SEALER_LOCK_LOST: 'process',
+  // Kanta-native intake (issue 12): answered inside MCCI_IN000002UV01 on the SOAP endpoint, not by a /v1 route.
+  NATIVE_FRAME_INVALID: 'kanta-native-answer',
+  NATIVE_INTERACTION_UNSUPPORTED: 'kanta-native-answer',
+  NATIVE_MIME_INVALID: 'kanta-native-answer',
+  NATIVE_FRAME_CDA_MISMATCH: 'kanta-native-answer',
+  NATIVE_SERVICE_REQUEST_MISMATCH: 'kanta-native-answer',
+  NATIVE_USE_SITUATION_MISMATCH: 'kanta-native-answer',
+  NATIVE_QUERY_UNAVAILABLE: 'kanta-native-answer',
+  NATIVE_OUTCOME_PENDING: 'kanta-native-answer',
 };
 
 export interface CatalogueEntry {

@@ -12,6 +12,7 @@ import { untilSignal } from '../until-signal.ts';
 import { buildDemoEnvironment, type DemoEnvironment } from './demo-environment.ts';
 import { FINAL_STATES, runSamples } from './run-samples.ts';
 import { summaryTable } from './summary-table.ts';
+import { runClientSystems } from './run-client-systems.ts';
 
 // A busy preferred port falls back to a free one, so a second demo on the machine still starts.
 async function portOrFree(preferred: number): Promise<number> {
@@ -47,7 +48,10 @@ export async function runDemo(args: string[], out: { stdout: (s: string) => void
   }
   let exit = 0;
   try {
-    const results = await runSamples(gw, env);
+    // Today's REST tenants, then the certified client system (Kanta-native SOAP) and the JSON-only system (issue 12).
+    const notes: string[] = [];
+    const results = [...(await runSamples(gw, env)), ...(await runClientSystems(gw, env, 60_000, notes))];
+    for (const n of notes) out.stdout(`${n}\n`);
     out.stdout(`\n${summaryTable(results)}\n\n`);
     const archived = results.filter((r) => r.status === 'archived').length;
     const refused = results.filter((r) => r.status === 'refused').length;
@@ -59,6 +63,7 @@ export async function runDemo(args: string[], out: { stdout: (s: string) => void
     if (pending > 0 || archived !== results.length - refused) exit = 1;
     out.stdout(`
 Gateway        ${gw.url}   (metrics ${gw.url}/metrics, readiness ${gw.url}/readyz)
+Kanta-native   ${gw.kantaNativeUrl ?? '-'}   (SOAP over mutual TLS for certified client systems, WSDL at ?wsdl)
 Kanta double   ${env.double.url}   (its HTTP admin API is off here: the demo inspects it in process)
 Redis          ${env.redis.url}   (data in ${path.join(dir, 'redis')})
 Config         ${env.configFile}

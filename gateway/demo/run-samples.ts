@@ -15,6 +15,8 @@ export interface SubmissionResult {
   code?: string;
   attempts?: number;
   millis?: number;
+  /** How the document came in (issue 12): CDA REST (default), Kanta-native SOAP or JSON. */
+  form?: string;
 }
 
 /** States a document does not leave by itself. */

@@ -3,8 +3,8 @@ import { DEMO_ORGS } from './demo-environment.ts';
 import type { SubmissionResult } from './run-samples.ts';
 
 export function summaryTable(results: SubmissionResult[]): string {
-  const rows = results.map((r) => [r.tenant, r.label, r.controller ? orgName(r.controller) : '-', r.ruleId ?? '-', r.status, r.code ?? '', r.attempts !== undefined ? String(r.attempts) : '-', r.millis !== undefined ? `${r.millis} ms` : '-']);
-  const head = ['tenant', 'document', 'controller (registry)', 'rule', 'status', 'code', 'sends', 'accepted→final'];
+  const rows = results.map((r) => [r.tenant, r.form ?? 'CDA REST', r.label, r.controller ? orgName(r.controller) : '-', r.ruleId ?? '-', r.status, r.code ?? '', r.attempts !== undefined ? String(r.attempts) : '-', r.millis !== undefined ? `${r.millis} ms` : '-']);
+  const head = ['tenant', 'form', 'document', 'controller (registry)', 'rule', 'status', 'code', 'sends', 'accepted→final'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

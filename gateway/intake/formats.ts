@@ -1,7 +1,10 @@
-// The intake formats the gateway reads, chosen by media type. Each turns a submission into the same
-// ParsedDocument (domain/parsed-document.ts); Kanta-native SOAP and JSON are added here as further rows.
+// The intake formats the gateway reads. Each turns a submission into the same ParsedDocument
+// (domain/parsed-document.ts) and then passes the same stages (run-intake.ts): CDA XML and JSON are
+// chosen by media type on POST /v1/documents; the Kanta-native SOAP message arrives on its own endpoint
+// (gateway/kanta-native/), which hands in its row directly.
 import { CDA_XML_MEDIA_TYPE, readCdaXml } from '../../adapters/intake/cda-xml.ts';
 import { JSON_DOCUMENT_MEDIA_TYPE, readJsonDocument, type JsonDocumentDeps } from '../../adapters/intake/json-document.ts';
+import { KANTA_NATIVE_FORMAT, readKantaNative, type KantaNativeDeps } from '../../adapters/intake/kanta-native/read-kanta-native.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { Tenant, XmlLimitsConfig } from '../../config/schema.ts';
@@ -44,4 +47,14 @@ export function formatFor(contentType: string | undefined, formats: readonly Int
   const format = formats.find((f) => f.mediaType.test(contentType ?? ''));
   if (!format) throw new GatewayError('INTAKE_UNSUPPORTED_MEDIA_TYPE');
   return format;
+}
+
+// --- Kanta-native intake (issue 12)
+/**
+ * The Kanta-native row: a certified client system's own archive, version or void message in a SOAP 1.1
+ * envelope. Not chosen by Content-Type (SOAP 1.1 is text/xml, which on POST /v1/documents means a bare
+ * CDA): the SOAP endpoint gives it to runIntake itself.
+ */
+export function kantaNativeFormat(deps: KantaNativeDeps): IntakeFormat {
+  return { name: KANTA_NATIVE_FORMAT, mediaType: /^text\/xml\s*(;|$)/i, read: async (i) => readKantaNative({ body: i.body, ...(i.xmlLimits ? { xmlLimits: i.xmlLimits } : {}) }, deps) };
 }

@@ -1,7 +1,7 @@
 // Intake, top to bottom, for every format:
 //   read (format adapter → ParsedDocument) → header rules → resubmission? → schema (if configured) →
 //   verify incoming signatures → test-person guard (the access point's environment) → decide
-//   (controller + right) → log (usage log) → store (one Lua script) → enqueue → bookkeeping.
+//   (controller + right) → claims (what the submission said about its routing agrees) → log (usage log) → store (one Lua script) → enqueue → bookkeeping.
 // Each stage is a function with typed input and output; the HTTP route only hands in the submission
 // and renders the result. Every refusal happens before anything is stored; once stored, the document is
 // either logged and enqueued or removed again (Redis failing mid-way answers 503 and keeps nothing
@@ -13,6 +13,7 @@ import { GatewayError, storageCall } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
 import type { DocumentOperation } from '../../domain/values.ts';
+import { messageIdText } from '../../domain/tenant-frame.ts';
 import type { AccessPoint, Tenant, XmlLimitsConfig } from '../../config/schema.ts';
 import { sha256Hex, type DocumentStore } from '../../queues/document-store.ts';
 import { intakeAcceptedEvent, intakeRefusedEvents } from '../audit/audit-events.ts';
@@ -99,6 +100,18 @@ export async function decideRouting(parsed: ParsedDocument, operation: DocumentO
   return outcome;
 }
 
+/**
+ * What the submission claimed about its routing must be what the gateway decided: a Kanta-native frame's
+ * käyttötilanne (own use vs registry-use right) is the tenant's own routing, and a tenant claiming own use
+ * for a foreign registry (or a right for its own) is refused before anything is stored.
+ */
+export function checkClaims(parsed: ParsedDocument, decision: IntakeDecision): void {
+  const claimed = parsed.claims?.usageSituation;
+  if (claimed !== undefined && claimed !== decision.usageSituation) {
+    throw new GatewayError('NATIVE_USE_SITUATION_MISMATCH', undefined, { ruleId: decision.ruleId, details: { field: 'controlActProcess/reasonCode (käyttötilanne)', claimed, decided: decision.usageSituation, controller: decision.controller } });
+  }
+}
+
 /** The registry-use rights an asiakkuusasiakirja grants; refuses one whose right entries cannot be read. */
 export function rightsGranted(parsed: ParsedDocument): RightEntriesByTask | undefined {
   return parsed.header.documentGroup === CLIENT_RELATIONSHIP_GROUP ? extractRightsFromClientRelationship(parsed.clientRelationshipJson) : undefined;
@@ -128,6 +141,7 @@ export async function storeDocument(parsed: ParsedDocument, operation: DocumentO
         header,
         ...(keptSignature ? { signature: keptSignature } : {}),
         ...(submissionId ? { submissionId } : {}),
+        ...(header.tenantFrame ? { tenantMessageId: messageIdText(header.tenantFrame.messageId) } : {}),
         dependsOn,
       },
       parsed.cda,
@@ -180,6 +194,7 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
     const keptSignature = deps.incomingSignatures ? await checkIncomingSignatures(parsed, tenant, deps.incomingSignatures) : undefined;
     guardTestPersons(parsed, tenant, deps);
     const decision = await decideRouting(parsed, operation, tenant, deps.routing, at);
+    checkClaims(parsed, decision);
     const granted = rightsGranted(parsed);
 
     const submissionId = randomUUID();
