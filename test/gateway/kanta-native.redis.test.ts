@@ -21,6 +21,7 @@ import { createLogger } from '../../gateway/logger.ts';
 import { startGateway, type RunningGateway } from '../../gateway/main.ts';
 import { sharedDemoPki } from '../helpers/demo-pki.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { soapWrapped, tenantQueryMessage } from './query-relay/tenant-query-message.ts';
 import { planSubmission } from '../intake/support/json-fixtures.ts';
 
 const silent = createLogger({ silent: true });
@@ -254,8 +255,10 @@ describe('Kanta-native SOAP intake: a certified client system through the gatewa
       });
     }
 
-    it('the client-relationship query without a relay → AE NATIVE_QUERY_UNAVAILABLE (not a fault)', async () => {
-      const body = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><RCMR_IN200010FI01 xmlns="urn:hl7-org:v3" ITSVersion="XML_1.0"><id root="${DEMO.certifiedSystem.deviceId}" extension="q1"/><interactionId root="2.16.840.1.113883.1.6" extension="RCMR_IN200010FI01"/><receiver typeCode="RCV"><device><id root="1.2.246.556.18007.2"/></device></receiver><sender typeCode="SND"><device><id root="${DEMO.certifiedSystem.deviceId}"/></device></sender></RCMR_IN200010FI01></soapenv:Body></soapenv:Envelope>`;
+    it('relays the client-relationship query to the query relay: the archive\'s answer, addressed to the tenant\'s message id', async () => {
+      // Without a relay the endpoint answers AE NATIVE_QUERY_UNAVAILABLE (kanta-native-query-seam.test.ts);
+      // startGateway wires the real one, so the certified system's query reaches the archive.
+      const q = tenantQueryMessage({ askingUnit: DEMO.region.unit, custodian: DEMO.region.oid, hetu: makeHetu(7, 7, 2015, 938) });
       const { request } = await import('node:https');
       const files = env.pki.tlsClients[DEMO.certifiedSystem.id]!;
       const answer = await new Promise<string>((resolve, reject) => {
@@ -264,11 +267,12 @@ describe('Kanta-native SOAP intake: a certified client system through the gatewa
           res.on('data', (c) => (s += c)).on('end', () => resolve(`${res.statusCode} ${s}`));
         });
         req.on('error', reject);
-        req.end(body);
+        req.end(soapWrapped(q.xml));
       });
       expect(answer).to.match(/^200 /);
-      expect(answer).to.include('<acknowledgement typeCode="AE"><targetMessage><id root="1.2.246.10.11111111.10.40" extension="q1"/></targetMessage>');
-      expect(answer).to.include('<code code="NATIVE_QUERY_UNAVAILABLE"');
+      expect(answer).to.include('RCMR_IN200011FI01');
+      expect(answer).to.match(new RegExp(`<targetMessage><id root="[0-9.]+" extension="${q.messageId}"/></targetMessage>`));
+      expect(answer).not.to.include('NATIVE_QUERY_UNAVAILABLE');
     });
   });
 });
