@@ -42,6 +42,11 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
+  // command line: config check --deep
+  CONFIG_FILE_UNREADABLE: 'process',
+  CONFIG_ENV_MISSING: 'process',
+  BACKFILL_INPUT_INVALID: 'process',
+  BACKFILL_STATE_MISMATCH: 'process',
 };
 
 export interface CatalogueEntry {
