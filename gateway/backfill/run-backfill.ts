@@ -105,8 +105,9 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillOutcome> 
       try {
         answer = classify(await submitBody(o.url, o.token, doc.body, { contentType: doc.contentType, ...(doc.operation ? { operation: doc.operation } : {}), signal: abort.signal }));
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause;
-        answer = { kind: 'retry', reason: cause?.code ?? (err as Error).message.split('\n')[0]! };
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout …) is its cause.
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        answer = { kind: 'retry', reason: cause?.code ?? cause?.message ?? (err as Error).message.split('\n')[0]! };
       }
       if (answer.kind === 'accepted') {
         journal.record({ k: item.key, o: 'accepted', st: answer.status, ...(answer.documentId ? { id: answer.documentId } : {}) });
