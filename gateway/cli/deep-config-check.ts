@@ -134,9 +134,8 @@ export function deepCheck(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process
     if (!client || !ready(client)) return;
     const path = `kanta.accessPoints.${i}.tls.client`;
     attempt(path, () => {
-      // serve: PKCS#12 through the keystore's loader, PEM through the access point's TLS loader.
-      if ('p12File' in client) loadCredential(client, env);
-      else loadAccessPointTls({ ...ap, tls: { ...ap.tls!, caFile: undefined } } as typeof ap, { env });
+      // serve opens a PKCS#12 identity with loadCredential and a PEM pair with the access point's TLS loader.
+      if (!('p12File' in client)) loadAccessPointTls({ ...ap, tls: { ...ap.tls!, caFile: undefined } } as typeof ap, { env });
       const cred = loadCredential(client, env);
       const validity = validityAt(cred, now);
       if (validity) problem(validity, path, `the access point ${ap.id} client certificate ${cred.serial} is ${validity === 'CERT_EXPIRED' ? `expired since ${cred.notAfter.toISOString()}` : `valid only from ${cred.notBefore.toISOString()}`}: Kanta will refuse the connection`, 'warning');
