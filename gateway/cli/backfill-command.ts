@@ -73,7 +73,7 @@ export const backfillCommand: CliCommand = {
     try {
       source = openSource(positionals[0]!, tenant);
     } catch (err) {
-      out.stderr(`kanta-gateway backfill: ${(err as Error).message}\n`);
+      out.stderr(`kanta-gateway backfill: ${err instanceof GatewayError ? `${err.code}: ` : ''}${(err as Error).message}\n`);
       return 1;
     }
     const stateFile = path.resolve(values.state ?? `kanta-backfill-${tenant}.state.ndjson`);

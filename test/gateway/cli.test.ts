@@ -166,6 +166,12 @@ describe('kanta-gateway CLI (child process)', function () {
     }
   });
 
+  it('a failure that is no usage mistake exits 1 with one coded line, no stack trace', async () => {
+    const r = await cli(['backfill', path.join(dir, 'no-such-dir'), '--tenant', 'perhe', '--token', 't']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^kanta-gateway backfill: BACKFILL_INPUT_INVALID: Cannot read .*no-such-dir: ENOENT\n$/);
+  });
+
   describe('tokens new', () => {
     it('prints a fresh base64url token and the sha256 the configuration holds', async () => {
       const [a, b] = await Promise.all([cli(['tokens', 'new', '--json']), cli(['tokens', 'new', '--bytes', '48', '--json'])]);
