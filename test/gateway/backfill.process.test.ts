@@ -36,7 +36,8 @@ function answers(stateFile: string): number {
 }
 
 describe('kanta-gateway backfill (real processes)', function () {
-  this.timeout(90_000);
+  // About 15 s each on an idle 2-core machine; the margin is for a machine shared with other suites.
+  this.timeout(180_000);
   let w: World;
   before(async () => {
     w = await startWorld('backfill');
