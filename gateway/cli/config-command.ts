@@ -3,7 +3,6 @@
 // (gateway/cli/deep-config-check.ts). Every problem is reported, not just the first; exit 1 on any.
 import { loadConfig } from '../../config/load.ts';
 import { UsageError, parseOptions, type CliCommand } from './command.ts';
-import { deepCheck } from './deep-config-check.ts';
 
 const CHECK = `usage: kanta-gateway config check FILE [--deep] [--json]
 
@@ -23,7 +22,7 @@ export const configCommand: CliCommand = {
   synopsis: 'config check FILE [--deep]          validate a configuration without starting (--deep: files, env, certificates)',
   usage: CHECK,
   subcommands: { check: CHECK },
-  run(args, out) {
+  async run(args, out) {
     const [sub, ...rest] = args;
     if (sub !== 'check') throw new UsageError(sub === undefined ? 'give a config subcommand' : `unknown command config ${sub}`);
     const { values, positionals } = parseOptions(rest, { deep: { type: 'boolean' }, json: { type: 'boolean' } }, CHECK);
@@ -43,6 +42,8 @@ export const configCommand: CliCommand = {
       else out.stdout(`${loaded.file}: valid (version ${loaded.version}): ${summary}\n`);
       return 0;
     }
+    // Loaded on demand: it pulls in the certificate and TLS loaders, which `--help` and a plain check do not need.
+    const { deepCheck } = await import('./deep-config-check.ts');
     const { problems, checked } = deepCheck(loaded);
     const errors = problems.filter((p) => p.severity === 'error');
     if (values.json) {
