@@ -60,6 +60,8 @@ function classify(r: SubmitAnswer): Answer {
 export async function runBackfill(o: BackfillOptions): Promise<BackfillOutcome> {
   const startedAt = new Date();
   const journal = await BackfillJournal.open(o.stateFile, o.source.location, o.tenant);
+  // One pass over names or lines first, for done/total and the ETA (seconds for a million files).
+  o.progress.stream.write(`backfill: counting the documents in ${o.source.location}\n`);
   const tally = newTally(await o.source.count());
   const unanswered: Array<{ file: string; reason: string }> = [];
   const bucket = new TokenBucket(o.rate);
