@@ -66,7 +66,8 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   return out;
 }
 
-const FILE_KEYS = new Set(['certFile', 'keyFile', 'p12File', 'passwordFile', 'caFile', 'clientCaFile', 'trustedCaFile', 'cdaSchemaDir']);
+/** Config keys naming a file or directory (resolved relative to the config file; `config check --deep` checks each). */
+export const FILE_KEYS = new Set(['certFile', 'keyFile', 'p12File', 'passwordFile', 'caFile', 'clientCaFile', 'trustedCaFile', 'cdaSchemaDir']);
 
 function resolveFiles(node: unknown, baseDir: string): unknown {
   if (Array.isArray(node)) return node.map((n) => resolveFiles(n, baseDir));

@@ -143,6 +143,13 @@ export const ERROR_CATALOGUE = {
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
   REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
+
+  // --- command line: config check --deep (gateway/cli/deep-config-check.ts)
+  CONFIG_FILE_UNREADABLE: { status: 500, retryable: false, message: 'A file or directory the configuration names does not exist or cannot be read' },
+  CONFIG_ENV_MISSING: { status: 500, retryable: false, message: 'An environment variable the configuration names is not set' },
+  // --- command line: backfill (gateway/backfill/)
+  BACKFILL_INPUT_INVALID: { status: 400, retryable: false, message: 'A backfill input (NDJSON line or file) cannot be read or is not a submission' },
+  BACKFILL_STATE_MISMATCH: { status: 400, retryable: false, message: 'The backfill state file belongs to another source or tenant, or is damaged' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

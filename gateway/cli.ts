@@ -1,69 +1,28 @@
-// The `kanta-gateway` command line. Each command is a small function returning an exit code; long-
-// running ones (serve, demo, kanta-double) stop cleanly on SIGINT/SIGTERM.
+// The `kanta-gateway` command line: a dispatcher over one module per command (gateway/cli/). Each
+// command has its own usage; `--help`/`-h` on any command or subcommand prints it and exits 0; a usage
+// mistake prints one line and the usage on stderr and exits 2; a failure prints one line (code and
+// reason) and exits 1 — never a stack trace. Long-running commands stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.ts';
-import { GatewayError } from '../domain/errors.ts';
-import { createLogger } from './logger.ts';
-import { untilSignal } from './until-signal.ts';
+import { errorCodeOf } from '../domain/errors.ts';
+import { auditCommand } from './cli/audit-command.ts';
+import { backfillCommand } from './cli/backfill-command.ts';
+import { certsCommand, signCommand, verifyCommand } from './cli/certs-command.ts';
+import { UsageError, isParseArgsError, wantsHelp, type CliCommand, type Out } from './cli/command.ts';
+import { configCommand } from './cli/config-command.ts';
+import { demoCommand, kantaDoubleCommand } from './cli/demo-command.ts';
+import { overview } from './cli/help.ts';
+import { serveCommand } from './cli/serve-command.ts';
+import { tokensCommand } from './cli/tokens-command.ts';
 
-const USAGE = `kanta-gateway <command>
-
-  serve --config FILE                 run the gateway (SIGHUP reloads the configuration)
-  demo [--port N] [--once]            local Redis + Kanta archive double + sample tenants and documents
-  kanta-double --port N [...]         run the Kanta archive double alone (see docs/kanta-double.md)
-  config check FILE                   validate a configuration file without starting
-  certs init-test-pki DIR [...]       create a test CA and test certificates
-  certs list CONFIG                   every signing identity: usage, subject, serial, notAfter, days left
-  sign IN --key K --cert C [--out F]  add a Kanta system signature to a CDA document
-  verify IN [--ca FILE]               verify the signatures of a CDA document (JSON; exit 0 only when valid)
-  audit verify FILE|- [--range|--sparse] [--head SEQ:sha256:HEX]
-  audit verify --segments DIR [--organisation OID] [--redis-url URL [--prefix PREFIX]]
-                                      verify an exported usage log (JSON; exit 0 only when valid)
-  ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN):
-        queues | reload | pause-controller OID | resume-controller OID |
-        pause-tenant ID | resume-tenant ID | rerun [--code C --tenant T --controller OID --from ISO --to ISO --limit N]
-`;
-
-type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const stdio: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
-function configCheck(file: string | undefined, out: Out): number {
-  if (!file) {
-    out.stderr('usage: kanta-gateway config check FILE\n');
-    return 2;
-  }
-  try {
-    const loaded = loadConfig(file);
-    const c = loaded.config;
-    out.stdout(`${loaded.file}: valid (version ${loaded.version}): ${c.organisations.length} organisations, ${c.serviceUnits.length} service units, ${c.tenants.length} tenants, ${c.contracts.length} contracts, ${c.kanta.accessPoints.length} access points\n`);
-    return 0;
-  } catch (err) {
-    out.stderr(`${(err as Error).message}\n`);
-    return 1;
-  }
-}
+const OPS_USAGE = `usage: kanta-gateway ops <action> [--url U --token T]
 
-async function serve(args: string[], out: Out): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
-  const file = values.config ?? process.env.KGW_CONFIG;
-  if (!file) {
-    out.stderr('usage: kanta-gateway serve --config FILE (or KGW_CONFIG)\n');
-    return 2;
-  }
-  const { startGateway } = await import('./main.ts');
-  const logger = createLogger();
-  let gw;
-  try {
-    gw = await startGateway({ configFile: file, logger, reloadOnSighup: true });
-  } catch (err) {
-    out.stderr(`kanta-gateway: cannot start: ${err instanceof GatewayError ? `${(err as GatewayError).code}: ` : ''}${(err as Error).message}\n`);
-    return 1;
-  }
-  const sig = await untilSignal();
-  logger.info('stopping', { signal: sig });
-  await gw.close();
-  return 0;
-}
+  Operates a running gateway (--url or KGW_URL, default http://127.0.0.1:8080; --token or KGW_OPS_TOKEN,
+  an ops token). Prints the gateway's JSON answer; exit 1 when it refuses.
+    queues | reload | pause-controller OID | resume-controller OID |
+    pause-tenant ID | resume-tenant ID | rerun [--code C --tenant T --controller OID --from ISO --to ISO --limit N]
+`;
 
 async function ops(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -143,56 +102,61 @@ async function ops(args: string[], out: Out): Promise<number> {
   return res.ok ? 0 : 1;
 }
 
+const COMMANDS: readonly CliCommand[] = [
+  serveCommand,
+  demoCommand,
+  kantaDoubleCommand,
+  configCommand,
+  certsCommand,
+  signCommand,
+  verifyCommand,
+  auditCommand,
+  tokensCommand,
+  backfillCommand,
+  // ops: the ops-console session moves this into gateway/cli/ops-command.ts
+  { name: 'ops', synopsis: `ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN):
+        queues | reload | pause-controller OID | resume-controller OID |
+        pause-tenant ID | resume-tenant ID | rerun [--code C --tenant T --controller OID --from ISO --to ISO --limit N]`, usage: OPS_USAGE, run: (args, out) => ops(args, out) },
+];
+
+const USAGE = overview(COMMANDS);
+
+async function usageOf(command: CliCommand, args: readonly string[]): Promise<string> {
+  const sub = args[0] !== undefined ? command.subcommands?.[args[0]] : undefined;
+  if (sub) return sub;
+  return typeof command.usage === 'string' ? command.usage : command.usage();
+}
+
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return serve(rest, out);
-    case 'demo': {
-      const { runDemo } = await import('./demo/run-demo.ts');
-      return runDemo(rest, out);
-    }
-    case 'kanta-double': {
-      const { runKantaDoubleCommand } = await import('../adapters/kanta-double/cli.ts');
-      return runKantaDoubleCommand(rest);
-    }
-    case 'config':
-      if (rest[0] === 'check') return configCheck(rest[1], out);
-      break;
-    case 'certs':
-    case 'sign':
-    case 'verify': {
-      const certs = await import('../certs/commands.ts');
-      const [sub, ...subArgs] = rest;
-      const r =
-        command === 'sign' ? certs.signCommand(rest)
-        : command === 'verify' ? certs.verifyCommand(rest)
-        : sub === 'init-test-pki' ? await certs.initTestPkiCommand(subArgs)
-        : sub === 'list' ? certs.certsListCommand(subArgs)
-        : undefined;
-      if (!r) break;
-      if (r.stdout) out.stdout(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
-      if (r.stderr) out.stderr(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
-      return r.exitCode;
-    }
-    case 'audit': {
-      if (rest[0] !== 'verify') break;
-      const { auditVerifyCommand } = await import('./audit/commands.ts');
-      // audit retention: --segments DIR verifies the sealed segments (gateway/audit/verify-segments-command.ts)
-      const r = rest.includes('--segments') ? await (await import('./audit/verify-segments-command.ts')).auditVerifySegmentsCommand(rest.slice(1)) : auditVerifyCommand(rest.slice(1));
-      if (r.stdout) out.stdout(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
-      if (r.stderr) out.stderr(r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`);
-      return r.exitCode;
-    }
-    case 'ops':
-      return ops(rest, out);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      out.stdout(USAGE);
-      return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    out.stderr(USAGE);
+    return 2;
   }
-  out.stderr(`kanta-gateway: unknown command ${argv.join(' ')}\n\n${USAGE}`);
-  return 2;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const about = rest[0] !== undefined ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    out.stdout(about ? await usageOf(about, rest.slice(1)) : USAGE);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    out.stderr(`kanta-gateway: unknown command ${argv.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    out.stdout(await usageOf(command, rest));
+    return 0;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      const usage = err instanceof UsageError && err.usage ? err.usage : await usageOf(command, rest);
+      out.stderr(`kanta-gateway: ${err instanceof UsageError ? err.message : (err as Error).message.split('. ')[0]}\n\n${usage}`);
+      return 2;
+    }
+    const code = errorCodeOf(err);
+    out.stderr(`kanta-gateway ${name}: ${code ? `${code}: ` : ''}${((err as Error)?.message ?? String(err)).split('\n')[0]}\n`);
+    return 1;
+  }
 }

@@ -60,6 +60,11 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   NATIVE_USE_SITUATION_MISMATCH: 'kanta-native-answer',
   NATIVE_QUERY_UNAVAILABLE: 'kanta-native-answer',
   NATIVE_OUTCOME_PENDING: 'kanta-native-answer',
+  // command line: config check --deep
+  CONFIG_FILE_UNREADABLE: 'process',
+  CONFIG_ENV_MISSING: 'process',
+  BACKFILL_INPUT_INVALID: 'process',
+  BACKFILL_STATE_MISMATCH: 'process',
 };
 
 export interface CatalogueEntry {

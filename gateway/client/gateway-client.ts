@@ -64,3 +64,22 @@ async function jsonBody(res: Response, what: string): Promise<Record<string, unk
     throw new Error(`${what} answered HTTP ${res.status} with a body that is not JSON (is ${res.url ? new URL(res.url).origin : 'the URL'} a kanta-gateway?)`);
   }
 }
+
+export interface SubmitBodyOptions {
+  /** application/xml for a CDA document, application/json for a JSON submission. */
+  contentType: string;
+  /** Kanta-Operation: archive, version or void; absent: the gateway derives it from versionNumber. */
+  operation?: string;
+  signal?: AbortSignal;
+}
+
+/** Submits one body as it is (CDA XML or a JSON submission); the answer as it came, like submit. */
+export async function submitBody(gatewayUrl: string, token: string, body: string | Buffer, opts: SubmitBodyOptions): Promise<SubmitAnswer> {
+  const res = await fetch(`${gatewayUrl}/v1/documents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': opts.contentType, ...(opts.operation ? { 'kanta-operation': opts.operation } : {}) },
+    body: typeof body === 'string' ? body : new Uint8Array(body) as Uint8Array<ArrayBuffer>,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  return { status: res.status, body: await jsonBody(res, 'POST /v1/documents') };
+}

@@ -2,6 +2,7 @@
 // process, judged by exit code, stdout and stderr.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TestPkiManifest } from '../../certs/test-pki.ts';
 import type { ConfigInput } from '../../config/schema.ts';
+import { sha256Hex } from '../../gateway/auth.ts';
 import { freePort } from '../../queues/local-redis-server.ts';
 import { sampleDoc, xmlsecVerifies } from '../certs/helpers.ts';
 
@@ -106,6 +108,94 @@ describe('kanta-gateway CLI (child process)', function () {
       const r = await cli(['help']);
       expect(r.code).to.equal(0);
       expect(r.stdout).to.match(/config check FILE/);
+    });
+  });
+
+  describe('--help on every command and subcommand (exit 0, usage on stdout, no stack trace)', () => {
+    const helps: Array<[string[], RegExp]> = [
+      [['serve', '--help'], /usage: kanta-gateway serve --config FILE/],
+      [['demo', '--help'], /usage: kanta-gateway demo/],
+      [['kanta-double', '-h'], /usage: kanta-gateway kanta-double --port N/],
+      [['config', '--help'], /usage: kanta-gateway config check FILE \[--deep\]/],
+      [['config', 'check', '--help'], /--deep {2}also checks/],
+      [['certs', '--help'], /certs init-test-pki DIR/],
+      [['certs', 'init-test-pki', '--help'], /usage: kanta-gateway certs init-test-pki DIR/],
+      [['certs', 'list', '-h'], /usage: kanta-gateway certs list CONFIG/],
+      [['sign', '--help'], /usage: kanta-gateway sign IN --key K --cert C/],
+      [['verify', '--help'], /usage: kanta-gateway verify IN/],
+      [['audit', 'verify', '--help'], /usage: kanta-gateway audit verify FILE/],
+      [['tokens', 'new', '--help'], /usage: kanta-gateway tokens new \[--bytes N\]/],
+      [['backfill', '--help'], /usage: kanta-gateway backfill DIR\|FILE\.ndjson --tenant ID/],
+      [['ops', '--help'], /usage: kanta-gateway ops <action>/],
+      [['help', 'backfill'], /usage: kanta-gateway backfill/],
+    ];
+    for (const [args, text] of helps) {
+      it(args.join(' '), async () => {
+        const r = await cli(args);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.match(text);
+        expect(r.stderr).to.equal('');
+      });
+    }
+  });
+
+  describe('usage errors: exit 2, one line and the usage on stderr, no stack trace', () => {
+    const mistakes: Array<[string[], RegExp]> = [
+      [['serve', '--bogus'], /^kanta-gateway: Unknown option '--bogus'\.\n\nusage: kanta-gateway serve/],
+      [['serve'], /^kanta-gateway: give --config FILE/],
+      [['demo', '--port'], /^kanta-gateway: Option '--port <value>' argument missing\n\nusage: kanta-gateway demo/],
+      [['config', 'check', 'a.yaml', '--deeep'], /^kanta-gateway: Unknown option '--deeep'/],
+      [['tokens'], /^kanta-gateway: give a tokens subcommand/],
+      [['tokens', 'new', '--bytes', '16'], /^kanta-gateway: --bytes must be at least 32/],
+      [['tokens', 'new', '--bytes', 'lots'], /^kanta-gateway: --bytes must be a whole number/],
+      [['backfill', 'dir'], /^kanta-gateway: give --tenant ID\n\nusage: kanta-gateway backfill/],
+      [['backfill', 'dir', '--tenant', 'perhe'], /^kanta-gateway: give --token or KGW_TOKEN/],
+      [['backfill', 'dir', '--tenant', 'perhe', '--token', 't', '--rate', '0'], /^kanta-gateway: --rate must be a positive number/],
+      [['ops', 'queues', '--frob', '--token', 't'], /^kanta-gateway: Unknown option '--frob'/],
+      [['audit', 'frobnicate'], /^kanta-gateway: unknown command audit frobnicate/],
+    ];
+    for (const [args, text] of mistakes) {
+      it(args.join(' '), async () => {
+        const r = await cli(args, { KGW_TOKEN: '' });
+        expect(r.code, r.stdout + r.stderr).to.equal(2);
+        expect(r.stderr).to.match(text);
+        expect(r.stderr).to.match(/usage: kanta-gateway/);
+        expect(r.stderr).to.not.match(/\n\s+at /);
+        expect(r.stdout).to.equal('');
+      });
+    }
+  });
+
+  it('a failure that is no usage mistake exits 1 with one coded line, no stack trace', async () => {
+    const r = await cli(['backfill', path.join(dir, 'no-such-dir'), '--tenant', 'perhe', '--token', 't']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^kanta-gateway backfill: BACKFILL_INPUT_INVALID: Cannot read .*no-such-dir: ENOENT\n$/);
+  });
+
+  describe('tokens new', () => {
+    it('prints a fresh base64url token and the sha256 the configuration holds', async () => {
+      const [a, b] = await Promise.all([cli(['tokens', 'new', '--json']), cli(['tokens', 'new', '--bytes', '48', '--json'])]);
+      expect(a.code, a.stderr).to.equal(0);
+      const ta = JSON.parse(a.stdout) as { token: string; sha256: string };
+      const tb = JSON.parse(b.stdout) as { token: string; sha256: string };
+      expect(ta.token).to.match(/^[A-Za-z0-9_-]{43}$/); // 32 bytes
+      expect(tb.token).to.match(/^[A-Za-z0-9_-]{64}$/); // 48 bytes
+      expect(ta.token).to.not.equal(tb.token);
+      for (const t of [ta, tb]) expect(t.sha256).to.equal(createHash('sha256').update(t.token).digest('hex'));
+    });
+
+    it('says which value goes where, and the digest authenticates against a configuration', async () => {
+      const r = await cli(['tokens', 'new']);
+      expect(r.code).to.equal(0);
+      const [, token, , digest] = r.stdout.split('\n').map((l) => l.trim());
+      expect(r.stdout).to.match(/^token .*tenant system or operator/);
+      expect(r.stdout).to.match(/\nsha256 .*apiTokenSha256 or gateway\.opsTokenSha256/);
+      const cfg = goodConfig();
+      cfg.tenants![0]!.credentials.apiTokenSha256 = [digest!];
+      const { buildCredentialIndex } = await import('../../gateway/auth.ts');
+      const { ConfigSchema } = await import('../../config/schema.ts');
+      const index = buildCredentialIndex(ConfigSchema.parse(cfg));
+      expect(index.byTokenDigest.get(sha256Hex(token!))).to.deep.include({ kind: 'tenant' });
     });
   });
 
