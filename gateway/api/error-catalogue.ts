@@ -9,7 +9,9 @@ import { errorCodesOf, type RouteSpec } from './route-spec.ts';
  * GET /v1/documents/{id} (and in the usage log); process: raised while loading configuration, keys or
  * Redis at startup or reload (the log, readiness, the reload answer's `error`).
  */
-export type ReportedOn = 'document-status' | 'process';
+export type ReportedOn = 'document-status' | 'process'
+  // callbacks (issue 12 item 3): `lastError.code` of an entry in the callback dead-letter view
+  | 'callback-dead-letter';
 
 export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
   CONFIG_INVALID: 'process',
@@ -42,6 +44,10 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   QUEUE_TRANSITION_REFUSED: 'process',
   QUEUE_PARENT_UNKNOWN: 'document-status',
   SIGN_DOCUMENT_UNSIGNABLE: 'document-status',
+  // callbacks (issue 12 item 3)
+  CALLBACK_TIMEOUT: 'callback-dead-letter',
+  CALLBACK_CONNECTION: 'callback-dead-letter',
+  CALLBACK_HTTP_STATUS: 'callback-dead-letter',
 };
 
 export interface CatalogueEntry {
