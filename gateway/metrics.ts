@@ -132,8 +132,9 @@ export function createMetrics(): GatewayMetrics {
     registers,
     async collect() {
       const rows = await callbackRead().catch(() => undefined);
-      if (!rows) return;
+      if (!rows) return; // Redis unreadable: the last values stay rather than a false all-clear
       callbackDeadLetters.reset();
+      for (const tenant of known.tenants) callbackDeadLetters.set({ tenant }, 0);
       for (const r of rows) callbackDeadLetters.set({ tenant: r.tenant }, r.deadLetters);
     },
   });

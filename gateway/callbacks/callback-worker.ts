@@ -12,13 +12,13 @@
 // holds back only its own tenant's callbacks.
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { TenantCallbacks } from '../../config/schema.ts';
 import type { DocumentRecord } from '../../domain/document-record.ts';
 import type { LifecycleEvent } from '../../domain/lifecycle.ts';
 import { LifecycleEvents } from '../../queues/lifecycle-events.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { backoffDelayMs } from './callback-backoff.ts';
+import type { CallbackTenant } from './callback-tenant.ts';
 import { callbackTypeOf, lifecycleCallbackBody } from './callback-event.ts';
 import { UndiciCallbackPoster, type CallbackPoster } from './callback-http.ts';
 import { CALLBACK_GROUP } from './callback-keys.ts';
@@ -26,12 +26,7 @@ import { ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } fr
 import { DeliveryStore, type Delivery, type NewDelivery } from './delivery-store.ts';
 import { scanOverdueDocuments, type OverdueScanStore } from './non-delivery-scan.ts';
 
-/** A tenant with callbacks, as the worker needs it: its settings and its resolved HMAC key. */
-export interface CallbackTenant {
-  id: string;
-  callbacks: TenantCallbacks;
-  secret: string;
-}
+export type { CallbackTenant } from './callback-tenant.ts';
 
 export interface CallbackWorkerOptions {
   /** A connection of the worker's own (non-blocking commands only; it waits for Redis when Redis is down). */

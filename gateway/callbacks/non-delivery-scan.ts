@@ -5,7 +5,7 @@
 import type { DocumentRecord } from '../../domain/document-record.ts';
 import { isOpen } from '../../domain/lifecycle.ts';
 import { nonDeliveryCallbackBody, nonDeliveryEventId } from './callback-event.ts';
-import type { CallbackTenant } from './callback-worker.ts';
+import type { CallbackTenant } from './callback-tenant.ts';
 import type { DeliveryStore, NewDelivery } from './delivery-store.ts';
 
 /** The store reads the scan needs (queues/document-store.ts). */
