@@ -1,6 +1,7 @@
 // Callback dead letters (issue 12 item 3, docs/callbacks.md): what was given up on, for operators
 // (every tenant, and redelivery) and for each tenant (its own only).
 import { z } from 'zod';
+import { CALLBACK_EVENT_TYPES } from '../../config/schema.ts';
 import { errorCodeSchema, isoDateTime } from './common-schemas.ts';
 import { defineRoute, type RouteSpec } from './route-spec.ts';
 
@@ -12,7 +13,7 @@ export const deadLetterSchema = z
     id: z.string().meta({ description: 'The delivery id (event id and receiver), for redelivery.' }),
     tenant: z.string(),
     eventId: z.string().meta({ description: 'The event id the receiver dedupes on (Kanta-Gateway-Event-Id).' }),
-    type: z.enum(['accepted', 'archived', 'parked', 'rejected', 'non-delivery']),
+    type: z.enum(CALLBACK_EVENT_TYPES),
     documentId: z.string(),
     receiver: z.string().meta({ description: 'The receiver URL without its query string (which may carry a token).' }),
     attempts: z.number().int(),

@@ -62,6 +62,8 @@ interface TenantState {
   again: boolean;
   groupReady: boolean;
   lastReclaimAt: number;
+  /** When a failed round was last logged: a Redis outage is logged once a minute per tenant, not every round. */
+  lastWarnAt: number;
 }
 
 export class CallbackWorker {
@@ -136,7 +138,7 @@ export class CallbackWorker {
 
   private stateOf(tenant: string): TenantState {
     let s = this.state.get(tenant);
-    if (!s) this.state.set(tenant, (s = { inFlight: 0, pumping: false, again: false, groupReady: false, lastReclaimAt: 0 }));
+    if (!s) this.state.set(tenant, (s = { inFlight: 0, pumping: false, again: false, groupReady: false, lastReclaimAt: 0, lastWarnAt: 0 }));
     return s;
   }
 
@@ -191,7 +193,10 @@ export class CallbackWorker {
         }
       } while (s.again && !this.stopped);
     } catch (err) {
-      this.opts.logger.warn('callback round failed', { tenant: tenantId, error: (err as Error).message });
+      if (Date.now() - s.lastWarnAt >= 60_000) {
+        s.lastWarnAt = Date.now();
+        this.opts.logger.warn('callback round failed; retrying every round', { tenant: tenantId, error: (err as Error).message });
+      }
     } finally {
       s.pumping = false;
     }

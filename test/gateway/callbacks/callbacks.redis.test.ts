@@ -27,6 +27,7 @@ import { errorHandler } from '../../../gateway/http-errors.ts';
 import { createLogger } from '../../../gateway/logger.ts';
 import { createMetrics, type GatewayMetrics } from '../../../gateway/metrics.ts';
 import { callbacksRouter } from '../../../gateway/routes/callbacks.ts';
+import { main as cliMain } from '../../../gateway/cli.ts';
 import { callbackMetricsSource } from '../../../gateway/callbacks/callback-metrics-source.ts';
 import { queueTestConfig } from '../../helpers/queue-config.ts';
 import { testDecision, testReceipt } from '../../helpers/record-fixtures.ts';
@@ -369,6 +370,14 @@ describe('gateway/callbacks (real Redis, real HTTP receivers)', function () {
       expect(issuesOf(file({ urls: ['https://hooks.example.fi/kanta'], secretFile: 'missing-key' }), {})[0]!.path).to.equal('tenants.0.callbacks.secretFile');
       expect(issuesOf(file({ urls: ['https://hooks.example.fi/kanta'] }), {})[0]!.reason).to.match(/exactly one of secretEnv or secretFile/);
       expect(issuesOf(file({ urls: ['ftp://hooks.example.fi/'], secretEnv: 'X' }), { X: SECRET })[0]!.path).to.equal('tenants.0.callbacks.urls.0');
+    });
+
+    it('`config check` exits 1 naming the unset key variable', async () => {
+      const f = file({ urls: ['https://hooks.example.fi/kanta'], secretEnv: 'KGW_TEST_UNSET_CALLBACK_KEY_9F3' });
+      let stderr = '';
+      const code = await cliMain(['config', 'check', f], { stdout: () => {}, stderr: (t) => (stderr += t) });
+      expect(code).to.equal(1);
+      expect(stderr).to.include('tenants.0.callbacks.secretEnv: environment variable KGW_TEST_UNSET_CALLBACK_KEY_9F3 is not set');
     });
   });
 });
