@@ -246,6 +246,18 @@ describe('gateway/callbacks (real Redis, real HTTP receivers)', function () {
     }
   });
 
+  it('two gateway processes share one tenant\'s stream: each event still reaches the receiver once', async () => {
+    const r = await receiver();
+    const tenants = [{ id: 't0', callbacks: callbacks({ urls: [r.url], events: ['accepted'], concurrency: 2 }), secret: SECRET }];
+    const [w1] = [await worker(tenants, { consumer: 'gw:1' }), await worker(tenants, { consumer: 'gw:2' })];
+    const docs: DocumentRecord[] = [];
+    for (let i = 0; i < 20; i++) docs.push(await accept());
+    await waitFor(async () => r.received.length, (n) => n >= 20);
+    await waitFor(() => drained(w1, 't0'), (ok) => ok);
+    expect(r.received).to.have.length(20);
+    expect(new Set(r.received.map((x) => x.eventId)).size).to.equal(20);
+  });
+
   it('takes over the events a crashed consumer read and never acknowledged', async () => {
     const r = await receiver();
     const tenants = [{ id: 't0', callbacks: callbacks({ urls: [r.url], events: ['accepted'] }), secret: SECRET }];
