@@ -111,7 +111,8 @@ export class CallbackWorker {
     clearInterval(this.timer);
     clearInterval(this.scanTimer);
     for (const a of this.aborts) a.abort();
-    await Promise.allSettled([...this.running]);
+    // A round that was already running may still take deliveries: they are not attempted (see attempt).
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
     await this.poster.close();
   }
 
@@ -218,6 +219,7 @@ export class CallbackWorker {
   }
 
   private attempt(t: CallbackTenant, d: Delivery, s: TenantState): void {
+    if (this.stopped) return; // taken while stopping: due again when its lease runs out
     s.inFlight += 1;
     const abort = new AbortController();
     this.aborts.add(abort);
