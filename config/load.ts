@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GatewayError } from '../domain/errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
+import { callbackSecretIssues } from './callback-secrets.ts';
 
 export interface ConfigIssue {
   path: string;
@@ -68,6 +69,8 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
 
 /** Config keys naming a file or directory (resolved relative to the config file; `config check --deep` checks each). */
 export const FILE_KEYS = new Set(['certFile', 'keyFile', 'p12File', 'passwordFile', 'caFile', 'clientCaFile', 'trustedCaFile', 'cdaSchemaDir']);
+// callbacks (issue 12 item 3): the HMAC key file of a tenant's callbacks
+FILE_KEYS.add('secretFile');
 
 function resolveFiles(node: unknown, baseDir: string): unknown {
   if (Array.isArray(node)) return node.map((n) => resolveFiles(n, baseDir));
@@ -121,5 +124,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw configError(abs, [{ path: '', reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
-  return validateConfig(parseConfigText(text, abs), abs, path.dirname(abs), env);
+  const loaded = validateConfig(parseConfigText(text, abs), abs, path.dirname(abs), env);
+  // callbacks (issue 12 item 3): a file in force names only keys that exist (a candidate in a dry run need not).
+  const missing = callbackSecretIssues(loaded.config, env);
+  if (missing.length > 0) throw configError(abs, missing);
+  return loaded;
 }

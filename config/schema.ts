@@ -51,6 +51,39 @@ export const TlsClientIdentitySchema = z.strictObject({
   issuer: z.string().min(1),
 });
 
+// --- callbacks (issue 12 item 3): a tenant's webhook receivers of its documents' lifecycle events
+export const CALLBACK_EVENT_TYPES = ['accepted', 'archived', 'parked', 'rejected', 'non-delivery'] as const;
+
+export const TenantCallbacksSchema = z
+  .strictObject({
+    /** Receivers; every event goes to each of them (a failing one does not hold the others back). */
+    urls: z.array(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' })).min(1).max(5),
+    /** Name of the environment variable holding the HMAC key (never the key itself). */
+    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    /** File holding the HMAC key (e.g. a mounted secret); trailing whitespace is ignored. */
+    secretFile: z.string().min(1).optional(),
+    /** Which of the tenant's events are delivered (default: all). */
+    events: z.array(z.enum(CALLBACK_EVENT_TYPES)).min(1).default([...CALLBACK_EVENT_TYPES]),
+    /** One attempt's limit for connect, answer and body together. */
+    timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** Attempts per event and receiver before it goes to the dead-letter list. */
+    maxAttempts: z.number().int().min(1).max(100).default(12),
+    /** Delay before attempt n+1: min(maxMs, initialMs * factor^(n-1)), with jitter (half to all of it). */
+    backoff: z
+      .strictObject({
+        initialMs: z.number().int().min(1).max(3_600_000).default(1_000),
+        maxMs: z.number().int().min(1).max(86_400_000).default(3_600_000),
+        factor: z.number().min(1).max(10).default(2),
+      })
+      .prefault({}),
+    /** Deliveries in flight to this tenant at once, per gateway process. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** A non-delivery report goes out once for a document not archived, parked or rejected this long after acceptance. */
+    nonDeliveryAfterMinutes: z.number().int().min(1).max(525_600).default(1_440),
+  })
+  .refine((c) => (c.secretEnv === undefined) !== (c.secretFile === undefined), { message: 'set exactly one of secretEnv or secretFile', path: ['secretEnv'] })
+  .refine((c) => c.backoff.initialMs <= c.backoff.maxMs, { message: 'initialMs must not exceed maxMs', path: ['backoff', 'initialMs'] });
+
 export const TenantSchema = z.strictObject({
   id: ID,
   name: z.string().min(1),
@@ -72,6 +105,8 @@ export const TenantSchema = z.strictObject({
    * for the tenant: then its signatures pass unchecked and a refusal by the archive parks the document.
    */
   verifyIncomingSignatures: z.boolean().default(true),
+  // callbacks (issue 12 item 3)
+  callbacks: TenantCallbacksSchema.optional(),
 });
 
 export const ContractSchema = z.strictObject({
@@ -479,3 +514,6 @@ export type QueuesConfig = z.infer<typeof QueuesSchema>;
 export type XmlLimitsConfig = z.infer<typeof GatewayListenSchema>['xml'];
 // Kanta-native intake (issue 12)
 export type KantaNativeConfig = z.infer<typeof KantaNativeSchema>;
+// callbacks (issue 12 item 3)
+export type TenantCallbacks = z.infer<typeof TenantCallbacksSchema>;
+export type CallbackEventType = (typeof CALLBACK_EVENT_TYPES)[number];

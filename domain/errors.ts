@@ -139,6 +139,11 @@ export const ERROR_CATALOGUE = {
   QUERY_NOT_PERMITTED: { status: 403, retryable: false, message: 'The query is not permitted for this unit; the answer does not say whether the client exists' },
   QUERY_INVALID: { status: 400, retryable: false, message: 'The query message is not a readable "Hae asiakkuus" request; details.location names the part' },
 
+  // --- callbacks (issue 12 item 3): why a delivery attempt to a tenant's receiver failed (dead-letter view)
+  CALLBACK_TIMEOUT: { status: 504, retryable: true, message: 'The callback receiver did not answer within the callback timeout' },
+  CALLBACK_CONNECTION: { status: 502, retryable: true, message: 'The connection to the callback receiver failed' },
+  CALLBACK_HTTP_STATUS: { status: 502, retryable: true, message: 'The callback receiver answered with a status other than 2xx' },
+
   // --- status and ops API
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
   REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },

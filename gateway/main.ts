@@ -48,6 +48,12 @@ import { LifecycleEvents } from '../queues/lifecycle-events.ts';
 import { startKantaNativeEndpoint } from './kanta-native/kanta-native-server.ts';
 import { nativeBodyLimit, type KantaNativeQueryHandler } from './kanta-native/kanta-native-router.ts';
 import { OutcomeWaiter } from './kanta-native/outcome-waiter.ts';
+// callbacks (issue 12 item 3)
+import { resolveCallbackSecret } from '../config/callback-secrets.ts';
+import { callbackMetricsSource } from './callbacks/callback-metrics-source.ts';
+import { CallbackWorker, type CallbackTenant } from './callbacks/callback-worker.ts';
+import { DeliveryStore } from './callbacks/delivery-store.ts';
+import { callbacksRouter } from './routes/callbacks.ts';
 
 export interface StartGatewayOptions {
   configFile: string;
@@ -63,6 +69,11 @@ export interface StartGatewayOptions {
   reloadOnSighup?: boolean;
   /** Kanta-native intake: the 'Hae asiakkuus' relay (gateway/query-relay/); absent: the query is refused NATIVE_QUERY_UNAVAILABLE. */
   kantaNativeQuery?: KantaNativeQueryHandler;
+  // callbacks (issue 12 item 3)
+  /** Run the callback delivery worker in this process (default: whenever queue workers run). */
+  runCallbacks?: boolean;
+  /** Callback worker timings (tests shorten them). */
+  callbackTimings?: { pollMs?: number; claimIdleMs?: number; nonDeliveryScanMs?: number };
 }
 
 export interface RunningGateway {
@@ -182,6 +193,38 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
     metrics.attachSources(metricsSources);
     toClose.push(() => metricsSources.close());
+
+    // --- callbacks (issue 12 item 3): the tenants' webhook deliveries, on a Redis connection of their own
+    // so a backlog of callbacks never queues behind (or in front of) document processing.
+    let callbackTenants: { version: string; tenants: CallbackTenant[] } | undefined;
+    const callbackTenantsOf = (): CallbackTenant[] => {
+      const loaded = holder.current;
+      if (callbackTenants?.version !== loaded.version) {
+        // Keys were checked when this version loaded (config/load.ts); one that vanished since keeps the previous key.
+        const previous = new Map((callbackTenants?.tenants ?? []).map((t) => [t.id, t.secret]));
+        const tenants: CallbackTenant[] = [];
+        for (const t of loaded.config.tenants) {
+          if (!t.callbacks) continue;
+          const r = resolveCallbackSecret(t.callbacks, env);
+          const secret = r.ok ? r.secret : previous.get(t.id);
+          if (secret === undefined) logger.error('callback key unreadable: callbacks of this tenant wait', { tenant: t.id, reason: r.ok ? '' : r.reason });
+          else tenants.push({ id: t.id, callbacks: t.callbacks, secret });
+        }
+        callbackTenants = { version: loaded.version, tenants };
+      }
+      return callbackTenants.tenants;
+    };
+    const callbackIds = () => cfg().tenants.filter((t) => t.callbacks).map((t) => t.id);
+    metrics.attachCallbackSource(callbackMetricsSource(fast, prefix, callbackIds));
+    const callbackDeliveries = new DeliveryStore(fast, prefix);
+    if (opts.runCallbacks ?? opts.runWorkers !== false) {
+      const callbackRedis = patient.duplicate();
+      callbackRedis.on('error', (err) => logger.debug('redis (callbacks) connection error', { error: err.message }));
+      toClose.push(() => callbackRedis.quit());
+      const callbackWorker = new CallbackWorker({ redis: callbackRedis, prefix, store: new DocumentStore(callbackRedis, prefix), tenants: callbackTenantsOf, logger, metrics, ...opts.callbackTimings });
+      await callbackWorker.start();
+      toClose.push(() => callbackWorker.stop());
+    }
     const seedMetrics = (c: Config) => metrics.seed({ tenants: c.tenants.map((t) => t.id), accessPoints: c.kanta.accessPoints.map((a) => a.id), controllers: [...new Set(pipeline.knownLanes().map((l) => l.controller))] });
     seedMetrics(cfg());
 
@@ -257,6 +300,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           audit,
           logger,
         }),
+        // callbacks (issue 12 item 3)
+        callbacksRouter({ deliveries: callbackDeliveries, tenants: callbackIds, logger }),
       ],
     });
 

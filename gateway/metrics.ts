@@ -52,6 +52,12 @@ export interface MetricsSources {
   backlogAgeLimitSeconds(): number;
 }
 
+// callbacks (issue 12 item 3)
+/** Per tenant with callbacks: deliveries in the dead-letter list, and deliveries plus unread events still to go. */
+export interface CallbackMetricsSource {
+  counts(): Promise<Array<{ tenant: string; deadLetters: number; pending: number }>>;
+}
+
 /** Label values known from the configuration: their counters exist (at 0) before the first event. */
 export interface KnownLabels {
   tenants: string[];
@@ -71,8 +77,15 @@ export interface GatewayMetrics {
   queueJobs: client.Gauge<'queue' | 'state'>;
   httpRequests: client.Counter<'method' | 'route' | 'status'>;
   httpDuration: client.Histogram<'method' | 'route'>;
-  /** Callback deliveries given up on, waiting in the dead-letter list (recorded by the callback sender). */
+  /** Callback deliveries given up on, waiting in the dead-letter list (read at scrape time from Redis). */
   callbackDeadLetters: client.Gauge<'tenant'>;
+  // callbacks (issue 12 item 3)
+  /** Callback attempts by tenant and outcome: delivered, retry (failed, tried again later), dead-letter (given up). */
+  callbackDeliveries: client.Counter<'tenant' | 'outcome'>;
+  /** Duration of one callback attempt by tenant and outcome (success, failure). */
+  callbackDeliverySeconds: client.Histogram<'tenant' | 'outcome'>;
+  /** Connects the callback gauges (dead letters, pending) to the delivery state in Redis. */
+  attachCallbackSource(source: CallbackMetricsSource): void;
   /** Connects the scrape-time gauges to queue and document state; before this they report nothing. */
   attachSources(sources: MetricsSources): void;
   /** Creates zero series for the configured label values (call at start and after every reload). */
@@ -103,7 +116,40 @@ export function createMetrics(): GatewayMetrics {
   const certificateExpirySeconds = new client.Gauge({ name: 'kgw_certificate_expiry_seconds', help: 'Seconds until the certificate expires, per identity and usage', labelNames: ['identity', 'usage'], registers });
   const httpRequests = new client.Counter({ name: 'kgw_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers });
   const httpDuration = new client.Histogram({ name: 'kgw_http_request_duration_seconds', help: 'HTTP request duration by method and route pattern', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers });
-  const callbackDeadLetters = new client.Gauge({ name: 'kgw_callback_dead_letters', help: 'Callback deliveries given up on and waiting in the dead-letter list, by tenant', labelNames: ['tenant'], registers });
+  // callbacks (issue 12 item 3): dead letters and pending read at scrape time, so every process reports the shared state.
+  let callbackSource: CallbackMetricsSource | undefined;
+  let callbackCounts: Promise<Array<{ tenant: string; deadLetters: number; pending: number }>> | undefined;
+  const callbackRead = (): Promise<Array<{ tenant: string; deadLetters: number; pending: number }>> => {
+    if (!callbackSource) return Promise.resolve([]);
+    // One read shared by both gauges of a scrape.
+    callbackCounts ??= callbackSource.counts().finally(() => setTimeout(() => (callbackCounts = undefined), 1_000).unref());
+    return callbackCounts;
+  };
+  const callbackDeadLetters: client.Gauge<'tenant'> = new client.Gauge({
+    name: 'kgw_callback_dead_letters',
+    help: 'Callback deliveries given up on and waiting in the dead-letter list, by tenant',
+    labelNames: ['tenant'],
+    registers,
+    async collect() {
+      const rows = await callbackRead().catch(() => undefined);
+      if (!rows) return; // Redis unreadable: the last values stay rather than a false all-clear
+      callbackDeadLetters.reset();
+      for (const tenant of known.tenants) callbackDeadLetters.set({ tenant }, 0);
+      for (const r of rows) callbackDeadLetters.set({ tenant: r.tenant }, r.deadLetters);
+    },
+  });
+  const callbackPending: client.Gauge<'tenant'> = new client.Gauge({
+    name: 'kgw_callback_pending',
+    help: 'Callbacks still to deliver, by tenant: deliveries due, retrying or in flight, plus lifecycle events not yet read',
+    labelNames: ['tenant'],
+    registers,
+    async collect() {
+      callbackPending.reset();
+      for (const r of (await callbackRead().catch(() => undefined)) ?? []) callbackPending.set({ tenant: r.tenant }, r.pending);
+    },
+  });
+  const callbackDeliveries = new client.Counter({ name: 'kgw_callback_deliveries_total', help: 'Callback attempts by tenant and outcome: delivered, retry (failed, tried again later), dead-letter (given up)', labelNames: ['tenant', 'outcome'], registers });
+  const callbackDeliverySeconds = new client.Histogram({ name: 'kgw_callback_delivery_seconds', help: 'Duration of one callback attempt by tenant and outcome (success, failure)', labelNames: ['tenant', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
 
   // Scrape-time state. Every gauge has its own collect callback (prom-client reads each gauge as soon
   // as its own callback settles); they share one read per source because MetricsSources caches and
@@ -222,6 +268,12 @@ export function createMetrics(): GatewayMetrics {
     httpRequests,
     httpDuration,
     callbackDeadLetters,
+    // callbacks (issue 12 item 3)
+    callbackDeliveries,
+    callbackDeliverySeconds,
+    attachCallbackSource(source) {
+      callbackSource = source;
+    },
     attachSources(s) {
       sources = s;
     },
@@ -230,6 +282,8 @@ export function createMetrics(): GatewayMetrics {
       for (const tenant of k.tenants) {
         for (const outcome of ['accepted', 'duplicate']) intake.inc({ tenant, outcome }, 0);
         callbackDeadLetters.inc({ tenant }, 0); // adds nothing to a series that exists
+        // callbacks (issue 12 item 3)
+        for (const outcome of ['delivered', 'retry', 'dead-letter']) callbackDeliveries.inc({ tenant, outcome }, 0);
       }
       for (const controller of k.controllers) {
         retryBudgetExhausted.inc({ controller }, 0);

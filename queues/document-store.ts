@@ -304,6 +304,13 @@ export class DocumentStore {
     return { record: decode(hash), signed: unpack(res[1]![1] as Buffer | null), payload: unpack(res[2]![1] as Buffer | null) };
   }
 
+  // --- callbacks (issue 12 item 3): the non-delivery scan walks the open set in steps of about `count`
+  // members (one SSCAN each, reads only) and reads their acceptance times with acceptedAtOf.
+  async openChunk(cursor: string, count: number): Promise<{ next: string; refs: Array<{ tenant: string; documentId: string }> }> {
+    const [next, members] = await this.redis.sscan(this.keys.open, cursor, 'COUNT', count);
+    return { next, refs: members.map((m) => { const [tenant = '', documentId = ''] = m.split('\n'); return { tenant, documentId }; }) };
+  }
+
 /** Streams the documents not yet in a terminal state (SSCAN of the open set). */
   async *scanOpen(): AsyncGenerator<DocumentRecord> {
     const stream = this.redis.sscanStream(this.keys.open, { count: 500 });

@@ -73,6 +73,53 @@ export class LifecycleEvents {
     return { events, next: events.at(-1)?.id ?? after };
   }
 
+  // --- consumer groups (callbacks, issue 12 item 3): several gateway processes share one tenant's
+  // stream; an entry read but never acknowledged (a process died) is claimed by another after minIdleMs.
+
+  /** Creates the group if it does not exist, starting at `start` ('0': every kept entry; '$': only new ones). */
+  async ensureGroup(tenant: string, group: string, start: '0' | '$' = '0'): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.keys.events(tenant), group, start, 'MKSTREAM');
+    } catch (err) {
+      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    }
+  }
+
+  /** New entries for `consumer` (XREADGROUP >), without blocking; they stay pending until acknowledged. */
+  async readGroup(tenant: string, group: string, consumer: string, count: number): Promise<LifecycleEvent[]> {
+    const res = (await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.keys.events(tenant), '>')) as Array<[string, Array<[string, string[]]>]> | null;
+    return (res?.[0]?.[1] ?? []).map(([id, flat]) => toEvent(id, flat));
+  }
+
+  /** Takes over entries pending longer than minIdleMs with any consumer (XAUTOCLAIM); trimmed-away ones are dropped. */
+  async claimStale(tenant: string, group: string, consumer: string, minIdleMs: number, count: number): Promise<LifecycleEvent[]> {
+    const res = (await this.redis.xautoclaim(this.keys.events(tenant), group, consumer, minIdleMs, '0-0', 'COUNT', count)) as [string, Array<[string, string[]] | null>, string[]?];
+    return (res[1] ?? []).filter((e): e is [string, string[]] => e !== null && Array.isArray(e[1])).map(([id, flat]) => toEvent(id, flat));
+  }
+
+  async ack(tenant: string, group: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.xack(this.keys.events(tenant), group, ...ids);
+  }
+
+  /** Entries the group has not read yet plus those read and not acknowledged (XINFO GROUPS lag + pending). */
+  async groupBacklog(tenant: string, group: string): Promise<number> {
+    let groups: unknown[];
+    try {
+      groups = (await this.redis.xinfo('GROUPS', this.keys.events(tenant))) as unknown[];
+    } catch (err) {
+      if (/no such key/i.test((err as Error).message)) return 0;
+      throw err;
+    }
+    for (const g of groups as unknown[][]) {
+      const f: Record<string, unknown> = {};
+      for (let i = 0; i + 1 < g.length; i += 2) f[String(g[i])] = g[i + 1];
+      if (f.name !== group) continue;
+      const lag = typeof f.lag === 'number' ? f.lag : 0; // null when Redis cannot tell (after trimming)
+      return lag + Number(f.pending ?? 0);
+    }
+    return 0;
+  }
+
   /** Id of the tenant's newest event ('0' when there is none): a new reader that wants only what comes next starts here. */
   async latestId(tenant: string): Promise<string> {
     const last = (await this.redis.xrevrange(this.keys.events(tenant), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;

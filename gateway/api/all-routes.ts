@@ -9,6 +9,8 @@ import { getRegistryRightsSpec, putRegistryRightsSpec, searchRegistryRightsSpec 
 import type { RouteSpec } from './route-spec.ts';
 import { routingDryRunSpec } from './routing-dry-run-api.ts';
 import { healthzSpec, metricsSpec, openApiSpec, readyzSpec } from './service-api.ts';
+// callbacks (issue 12 item 3)
+import { CALLBACK_SPECS } from './callbacks-api.ts';
 
 export const ROUTE_SPECS: readonly RouteSpec[] = [
   intakeSpec,
@@ -23,6 +25,8 @@ export const ROUTE_SPECS: readonly RouteSpec[] = [
   // query relay
   clientQuerySpec,
   ...OPS_SPECS,
+  // callbacks (issue 12 item 3)
+  ...CALLBACK_SPECS,
   healthzSpec,
   readyzSpec,
   metricsSpec,

@@ -13,7 +13,9 @@ import { errorCodesOf, type RouteSpec } from './route-spec.ts';
 export type ReportedOn = 'document-status' | 'process'
   // Kanta-native intake and query relay: a detail code inside the Kanta-format answer (MCCI_IN000002UV01,
   // RCMR_IN200011FI01) to a Kanta-native tenant (docs/kanta-native-intake.md, docs/query-relay.md).
-  | 'kanta-native-answer';
+  | 'kanta-native-answer'
+  // callbacks (issue 12 item 3): `lastError.code` of an entry in the callback dead-letter view
+  | 'callback-dead-letter';
 
 export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, ReportedOn>>> = {
   CONFIG_INVALID: 'process',
@@ -65,6 +67,10 @@ export const REPORTED_OUTSIDE_RESPONSES: Readonly<Partial<Record<ErrorCode, Repo
   CONFIG_ENV_MISSING: 'process',
   BACKFILL_INPUT_INVALID: 'process',
   BACKFILL_STATE_MISMATCH: 'process',
+  // callbacks (issue 12 item 3)
+  CALLBACK_TIMEOUT: 'callback-dead-letter',
+  CALLBACK_CONNECTION: 'callback-dead-letter',
+  CALLBACK_HTTP_STATUS: 'callback-dead-letter',
 };
 
 export interface CatalogueEntry {

@@ -45,6 +45,8 @@ const TAGS: oas31.TagObject[] = [
   { name: 'registry-rights', description: 'Registry-use rights set by organizers over the API.' },
   { name: 'audit', description: 'The usage log (käyttöloki).' },
   { name: 'ops', description: 'Operator API (ops role).' },
+  // callbacks (issue 12 item 3)
+  { name: 'callbacks', description: 'Webhook callbacks of lifecycle events and their dead letters (docs/callbacks.md).' },
   { name: 'service', description: 'Health, readiness, metrics and this description; no authentication.' },
 ];
 

@@ -21,6 +21,7 @@ import { auditRouter } from '../../gateway/routes/audit.ts';
 import { routingDryRunRouter } from '../../gateway/routes/routing-dry-run.ts';
 import { opsRouter } from '../../gateway/routes/ops.ts';
 import { clientQueriesRouter } from '../../gateway/routes/client-queries.ts';
+import { callbacksRouter } from '../../gateway/routes/callbacks.ts';
 import { ROUTE_SPECS } from '../../gateway/api/all-routes.ts';
 import { auditRecordSchema } from '../../gateway/api/audit-api.ts';
 import { intakeSpec } from '../../gateway/api/documents-api.ts';
@@ -79,7 +80,7 @@ function fullApp(health = { configLoaded: () => ({ version: 'v-test' }), pingRed
     health,
     credentials: () => ({ byTokenDigest: new Map(), byCertificate: new Map() }),
     metricsRegistry: new Registry(),
-    routers: [intakeRouter(unused), statusRouter(unused), registryRightsRouter(unused), auditRouter(unused), routingDryRunRouter(unused), clientQueriesRouter(unused), opsRouter(unused)],
+    routers: [intakeRouter(unused), statusRouter(unused), registryRightsRouter(unused), auditRouter(unused), routingDryRunRouter(unused), clientQueriesRouter(unused), opsRouter(unused), callbacksRouter(unused)],
   });
 }
 
