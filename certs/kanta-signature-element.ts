@@ -3,10 +3,10 @@
 // exc-c14n, sha256, rsa-sha256, KeyInfo = the leaf certificate), so nothing needs finding or deciding.
 // - the timestamp's canonical form is written out: the element is ours (`ID` an NCName, the time an
 //   ISO string), declared by its hl7fi:signature parent;
-// - the body's canonical form comes from a DOM of the body element alone (its text, inside a wrapper
-//   that declares the namespaces in scope at its parent), canonicalised by xml-crypto's own
-//   ExclusiveCanonicalization with the options xml-crypto's signer passes; comments are dropped as for
-//   any same-document reference (XML-DSig 1.1 §4.4.3.3); the enveloped-signature transform changes
+// - the body's canonical form comes from a DOM of the body element alone (canonical-element.ts),
+//   canonicalised by xml-crypto's own ExclusiveCanonicalization with the options xml-crypto's signer
+//   passes; comments are dropped as for any same-document reference (XML-DSig 1.1 §4.4.3.3); the
+//   enveloped-signature transform changes
 //   nothing, because the signature is outside both referenced elements (planInsertion in
 //   system-signer.ts places it there);
 // - SignedInfo is written as text, in xml-crypto's serialisation (the bytes sent) and in its
@@ -16,10 +16,8 @@
 // test document and the public sample, and has xmlsec1 verify each. What it saves is the parse of the
 // whole document, XPath selection and xml-crypto's DOM round trips: most of a signing thread's time.
 import { createHash, sign as rsaSign, type KeyObject } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
-import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
-import { findAncestorNsForElement } from 'xml-crypto/lib/utils.js';
 import { ALG, DS_NS } from './kanta-signature.ts';
+import { canonicalElementAt } from './canonical-element.ts';
 import { cachedKeyInfoContent } from './id-indexed-signed-xml.ts';
 
 export interface KantaSignatureInput {
@@ -38,7 +36,6 @@ export interface KantaSignatureInput {
 }
 
 const TRANSFORMS = [ALG.envelopedSignature, ALG.excC14n];
-const ESCAPE_ATTR: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;' };
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64');
@@ -65,35 +62,6 @@ function signedInfo(refs: Array<[string, string]>, canonical: boolean): string {
   );
 }
 
-function dropComments(node: Node): void {
-  for (let n = node.firstChild; n; ) {
-    const next = n.nextSibling;
-    if (n.nodeType === 8) node.removeChild(n);
-    else if (n.nodeType === 1) dropComments(n);
-    n = next;
-  }
-}
-
-/** Exclusive canonical form of the body element, from a DOM of its own text in its namespace context. */
-export function canonicalBody(xml: string, body: KantaSignatureInput['body'], scope: ReadonlyMap<string, string>): string {
-  let decls = '';
-  for (const [prefix, uri] of scope) {
-    if (prefix === 'xml') continue;
-    decls += `${prefix ? ` xmlns:${prefix}` : ' xmlns'}="${uri.replace(/[&<"]/g, (c) => ESCAPE_ATTR[c] as string)}"`;
-  }
-  const problems: string[] = [];
-  const doc = new DOMParser({ errorHandler: { warning: (m: string) => problems.push(m), error: (m: string) => problems.push(m), fatalError: (m: string) => problems.push(m) } }).parseFromString(
-    `<kgw-body-context${decls}>${xml.slice(body.start, body.end)}</kgw-body-context>`,
-    'text/xml',
-  ) as unknown as Document;
-  const el = doc?.documentElement?.firstChild as Element | null | undefined;
-  if (problems.length > 0 || !el || el.nodeType !== 1 || el.nextSibling) throw new Error(`the body element does not parse on its own: ${(problems[0] ?? 'no single element').slice(0, 120)}`);
-  dropComments(el);
-  return new ExclusiveCanonicalization()
-    .process(el, { defaultNsForPrefix: SignedXml.defaultNsForPrefix, ancestorNamespaces: findAncestorNsForElement(el) } as Parameters<ExclusiveCanonicalization['process']>[1])
-    .toString();
-}
-
 /** The canonical timestamp element (declared by its hl7fi:signature parent, so hl7fi renders on it). */
 export function canonicalTimestamp(timestampId: string, signedAt: string): string {
   return `<hl7fi:signatureTimestamp xmlns:hl7fi="urn:hl7finland" ID="${timestampId}">${signedAt}</hl7fi:signatureTimestamp>`;
@@ -103,7 +71,7 @@ export function canonicalTimestamp(timestampId: string, signedAt: string): strin
 export function kantaSignatureElement(input: KantaSignatureInput): { signatureXml: string; bodyDigest: string } {
   const refs: Array<[string, string]> = [
     [input.timestampId, sha256(canonicalTimestamp(input.timestampId, input.signedAt))],
-    [input.bodyId, sha256(canonicalBody(input.xml, input.body, input.bodyScope))],
+    [input.bodyId, sha256(canonicalElementAt(input.xml, input.body, input.bodyScope))],
   ];
   const value = rsaSign('sha256', Buffer.from(signedInfo(refs, true), 'utf8'), input.privateKey).toString('base64');
   const keyInfo = cachedKeyInfoContent({ publicCert: input.certificatePem, prefix: 'ds' });

@@ -14,7 +14,7 @@ import { ALG, BODY_ELEMENTS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_TYPE_COD
 import { certificateFacts, type CertificateFacts } from './certificate-checks.ts';
 import { idIndexedSignedXml } from './id-indexed-signed-xml.ts';
 import { kantaSignatureElement } from './kanta-signature-element.ts';
-import { attributeByLocalName, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
+import { attributeByLocalName, namespaceScopeAt, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
 import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 
 export type { SignatureReceipt };
@@ -66,9 +66,25 @@ function invalid(field: string, reason: string): GatewayError {
   return new GatewayError('INTAKE_INVALID_FIELD', `${field}: ${reason}`, { details: { field, reason } });
 }
 
+/**
+ * Intake refuses documents nested deeper than gateway.xml.maxDepth, which the configuration allows up to
+ * 10 000: a deeper document never passed an intake, and recursive canonicalisers (xml-crypto's, a
+ * receiver's) may not get through it. Refused for good, not retried (SIGN_DOCUMENT_UNSIGNABLE).
+ */
+const MAX_SIGNABLE_DEPTH = 10_000;
+
+function refuseTooDeep(elements: readonly ScannedElement[]): void {
+  const depth = new Int32Array(elements.length);
+  for (let k = 1; k < elements.length; k++) {
+    depth[k] = (depth[(elements[k] as ScannedElement).parent] as number) + 1;
+    if ((depth[k] as number) >= MAX_SIGNABLE_DEPTH) throw new GatewayError('SIGN_DOCUMENT_UNSIGNABLE', `The document is nested deeper than ${MAX_SIGNABLE_DEPTH} levels`, { details: { limit: MAX_SIGNABLE_DEPTH } });
+  }
+}
+
 /** Where the signature goes and which body it covers; refuses documents a signature could not safely bind to. */
 function planInsertion(xml: string, newIds: string[]): Insertion {
   const elements = scanElements(xml);
+  refuseTooDeep(elements);
   const root = elements[0] as ScannedElement;
   if (root.namespace !== HL7_NS || root.localName !== 'ClinicalDocument') throw new GatewayError('INTAKE_NOT_CDA');
   const headers = scannedChildren(elements, 0, HL7FI_NS, 'localSocialHeader');
@@ -97,7 +113,7 @@ function planInsertion(xml: string, newIds: string[]): Insertion {
   for (const id of newIds) if (seen.has(id)) throw invalid('ID attributes', `the new signature ID ${id} is already in the document`);
 
   const header = elements[headers[0] as number] as ScannedElement;
-  const where = { bodyId, bodyElement: body.localName, body: { start: body.start, end: body.end }, bodyScope: scopeAt(elements, body.parent) };
+  const where = { bodyId, bodyElement: body.localName, body: { start: body.start, end: body.end }, bodyScope: namespaceScopeAt(elements, body.parent) };
   const collections = scannedChildren(elements, headers[0] as number, HL7FI_NS, 'signatureCollection');
   if (collections.length > 1) throw invalid('hl7fi:signatureCollection', 'appears more than once');
   const collection = collections.length ? (elements[collections[0] as number] as ScannedElement) : undefined;
@@ -111,18 +127,6 @@ function planInsertion(xml: string, newIds: string[]): Insertion {
   }
   if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, ...where };
   return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, ...where };
-}
-
-/** Namespace declarations in scope at element `at` (itself and its ancestors; the nearest wins). */
-function scopeAt(elements: readonly ScannedElement[], at: number): Map<string, string> {
-  const scope = new Map<string, string>();
-  for (let k = at; k >= 0; k = (elements[k] as ScannedElement).parent) {
-    for (const [name, value] of Object.entries((elements[k] as ScannedElement).attributes)) {
-      const prefix = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
-      if (prefix !== undefined && !scope.has(prefix)) scope.set(prefix, value);
-    }
-  }
-  return scope;
 }
 
 const signerCache = new Map<string, CertificateFacts>();

@@ -1,13 +1,14 @@
 // The direct signer (certs/kanta-signature-element.ts, signSystem's default engine) against the
 // reference: on every document shape here its output must be byte for byte what xml-crypto's SignedXml
 // makes for the same document, signature ID and time (RSA PKCS#1 v1.5 is deterministic), and xmlsec1
-// and a plain xml-crypto verifier must both accept it.
+// and a plain xml-crypto verifier must both accept it (and our verifier and the self-check).
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import xpath from 'xpath';
 import { loadCredential, type Credential } from '../../certs/credential.ts';
+import { checkOwnSignature } from '../../certs/self-check.ts';
 import { signSystem } from '../../certs/system-signer.ts';
 import { initTestPki, type TestPkiManifest } from '../../certs/test-pki.ts';
 import { verifyDocumentSignatures } from '../../certs/verify.ts';
@@ -82,7 +83,7 @@ describe('certs/kanta-signature-element: the direct signer is byte-compatible wi
     shapes = corpus({ certPem: readFileSync(prof.certFile, 'utf8'), keyPem: readFileSync(prof.keyFile, 'utf8') });
   });
 
-  it('makes the same bytes and the same receipt as xml-crypto on every shape, and xmlsec1 and xml-crypto accept them', () => {
+  it('makes the same bytes and the same receipt as xml-crypto on every shape, xmlsec1, xml-crypto, our verifier and the self-check accept them', () => {
     expect(shapes.length).to.be.at.least(16);
     for (const [name, xml] of shapes) {
       const direct = signSystem(xml, cred, { now: NOW, signatureId: 'sig_direct' });
@@ -93,6 +94,7 @@ describe('certs/kanta-signature-element: the direct signer is byte-compatible wi
       expect(xmlCryptoVerifies(direct.signedXml, 'sig_direct', cred.certificatePem), `xml-crypto: ${name}`).to.equal(true);
       const ours = verifyDocumentSignatures(direct.signedXml, { onlySignatureId: 'sig_direct' });
       expect(ours.valid, `${name}: ${ours.reason}`).to.equal(true);
+      expect(checkOwnSignature(direct.signedXml, 'sig_direct', cred.certificate, NOW), `self-check: ${name}`).to.deep.equal({ valid: true });
     }
   });
 
