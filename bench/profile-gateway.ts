@@ -156,6 +156,10 @@ try {
   const per = (ms: number) => (ms / DOCS).toFixed(2);
   console.log(`profile-gateway: RSA-${BITS}, ${DOCS} documents of ${Buffer.byteLength(docs[0]!.xml)} bytes, ${CLIENTS} connections; nproc ${os.availableParallelism()}, load average ${load0.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}`);
   console.log(`  ${(DOCS / seconds).toFixed(0)} docs/s; gateway CPU ${per(total)} ms/doc = main thread ${per(main)} + signing threads ${per(signMs)} (${signing.map((t) => `${t.name} ${per(t.ms)}`).join(', ')}) + other threads ${per(total - main - signMs)}`);
+  const named = new Map<string, number>();
+  for (const t of others.slice(signing.length)) named.set(t.name, (named.get(t.name) ?? 0) + t.ms);
+  console.log(`  other threads by name: ${[...named].sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${per(ms)}`).join(', ')}`);
+  if (process.env.BENCH_THREADS) console.log(`  every thread (tid name ms/doc): ${used.sort((a, b) => a.tid - b.tid).map((t) => `${t.tid - pid} ${t.name} ${per(t.ms)}`).join(' | ')}`);
   await pool.close();
   await gw.kill();
   if (PROFILE_DIR) {
