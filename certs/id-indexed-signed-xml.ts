@@ -77,7 +77,7 @@ function digestMatches(digest: string, expected: unknown): boolean {
 const keyInfoByCertificate = new Map<string, string | null>();
 
 /** SignedXml.getKeyInfoContent, memoised per certificate text and prefix (the same string every time). */
-function cachedKeyInfoContent(args?: GetKeyInfoContentArgs): string | null {
+export function cachedKeyInfoContent(args?: GetKeyInfoContentArgs): string | null {
   if (!args || typeof args.publicCert !== 'string') return args ? SignedXml.getKeyInfoContent(args) : null;
   const key = `${args.prefix ?? ''}\n${args.publicCert}`;
   let content = keyInfoByCertificate.get(key);

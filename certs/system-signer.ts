@@ -3,16 +3,18 @@
 // signatureTimestamp and a ds:Signature over the timestamp and the body (exc-c14n, rsa-sha256, sha256,
 // enveloped-signature + exc-c14n transforms, KeyInfo = leaf certificate).
 //
-// The tenant's bytes are never re-serialised: the signature element is computed by xml-crypto on a
-// DOM, then its text is spliced into the original string at the offset the scanner found. Everything
-// outside the inserted element keeps its input bytes, so signatures already in the document and the
-// body digest stay intact.
+// The tenant's bytes are never re-serialised: the signature element is computed (directly, from the
+// body element's own text: kanta-signature-element.ts; or by xml-crypto on a DOM of the whole document,
+// the reference engine), then its text is spliced into the original string at the offset the scanner
+// found. Everything outside the inserted element keeps its input bytes, so signatures already in the
+// document and the body digest stay intact.
 import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
 import { GatewayError } from '../domain/errors.ts';
 import { ALG, BODY_ELEMENTS, HL7FI_NS, HL7_NS, ID_ATTRIBUTES, SIGNATURE_TYPE_CODE_SYSTEM } from './kanta-signature.ts';
 import { certificateFacts, type CertificateFacts } from './certificate-checks.ts';
 import { idIndexedSignedXml } from './id-indexed-signed-xml.ts';
-import { attributeByLocalName, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
+import { kantaSignatureElement } from './kanta-signature-element.ts';
+import { attributeByLocalName, namespaceScopeAt, scanElements, scannedChildren, type ScannedElement } from './xml-offsets.ts';
 import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 
 export type { SignatureReceipt };
@@ -29,6 +31,12 @@ export interface SignOptions {
   signatureId?: string;
   /** Verify own output (throws SIGN_SELF_CHECK_FAILED when it does not verify). */
   selfCheck?: (signedXml: string, signatureId: string) => { valid: boolean; reason?: string };
+  /**
+   * How the ds:Signature is computed: 'direct' (kanta-signature-element.ts, no DOM of the whole
+   * document) or 'xml-crypto' (SignedXml on the whole document). Byte-identical output; xml-crypto is
+   * kept as the reference the direct engine is tested against. @defaultValue 'direct'
+   */
+  engine?: 'direct' | 'xml-crypto';
 }
 
 interface Insertion {
@@ -39,6 +47,10 @@ interface Insertion {
   bodyId: string;
   /** nonXMLBody or structuredBody. */
   bodyElement: string;
+  /** The body element's offsets in the input text. */
+  body: { start: number; end: number };
+  /** Namespace declarations in scope at the body's parent (prefix, '' = default → URI). */
+  bodyScope: Map<string, string>;
 }
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
@@ -54,9 +66,25 @@ function invalid(field: string, reason: string): GatewayError {
   return new GatewayError('INTAKE_INVALID_FIELD', `${field}: ${reason}`, { details: { field, reason } });
 }
 
+/**
+ * Intake refuses documents nested deeper than gateway.xml.maxDepth, which the configuration allows up to
+ * 10 000: a deeper document never passed an intake, and recursive canonicalisers (xml-crypto's, a
+ * receiver's) may not get through it. Refused for good, not retried (SIGN_DOCUMENT_UNSIGNABLE).
+ */
+const MAX_SIGNABLE_DEPTH = 10_000;
+
+function refuseTooDeep(elements: readonly ScannedElement[]): void {
+  const depth = new Int32Array(elements.length);
+  for (let k = 1; k < elements.length; k++) {
+    depth[k] = (depth[(elements[k] as ScannedElement).parent] as number) + 1;
+    if ((depth[k] as number) >= MAX_SIGNABLE_DEPTH) throw new GatewayError('SIGN_DOCUMENT_UNSIGNABLE', `The document is nested deeper than ${MAX_SIGNABLE_DEPTH} levels`, { details: { limit: MAX_SIGNABLE_DEPTH } });
+  }
+}
+
 /** Where the signature goes and which body it covers; refuses documents a signature could not safely bind to. */
 function planInsertion(xml: string, newIds: string[]): Insertion {
   const elements = scanElements(xml);
+  refuseTooDeep(elements);
   const root = elements[0] as ScannedElement;
   if (root.namespace !== HL7_NS || root.localName !== 'ClinicalDocument') throw new GatewayError('INTAKE_NOT_CDA');
   const headers = scannedChildren(elements, 0, HL7FI_NS, 'localSocialHeader');
@@ -85,20 +113,20 @@ function planInsertion(xml: string, newIds: string[]): Insertion {
   for (const id of newIds) if (seen.has(id)) throw invalid('ID attributes', `the new signature ID ${id} is already in the document`);
 
   const header = elements[headers[0] as number] as ScannedElement;
+  const where = { bodyId, bodyElement: body.localName, body: { start: body.start, end: body.end }, bodyScope: namespaceScopeAt(elements, body.parent) };
   const collections = scannedChildren(elements, headers[0] as number, HL7FI_NS, 'signatureCollection');
   if (collections.length > 1) throw invalid('hl7fi:signatureCollection', 'appears more than once');
   const collection = collections.length ? (elements[collections[0] as number] as ScannedElement) : undefined;
   // `<x/>` is reopened as `<x>…</x>`: the only bytes of the tenant's text that change, in the unsigned header.
   const reopen = (el: ScannedElement) => ({ from: el.startTagEnd - 2, to: el.startTagEnd });
-  const bodyElement = body.localName;
-  if (collection && !collection.selfClosing) return { from: collection.endTagStart, to: collection.endTagStart, before: '', after: '', bodyId, bodyElement };
+  if (collection && !collection.selfClosing) return { from: collection.endTagStart, to: collection.endTagStart, before: '', after: '', ...where };
   if (collection) {
     const at = reopen(collection);
     if (xml.slice(at.from, at.to) !== '/>') throw invalid('hl7fi:signatureCollection', 'unexpected empty-element syntax');
-    return { ...at, before: '>', after: `</${collection.qname}>`, bodyId, bodyElement };
+    return { ...at, before: '>', after: `</${collection.qname}>`, ...where };
   }
-  if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, bodyId, bodyElement };
-  return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, bodyId, bodyElement };
+  if (!header.selfClosing) return { from: header.endTagStart, to: header.endTagStart, before: COLLECTION_OPEN, after: COLLECTION_CLOSE, ...where };
+  return { ...reopen(header), before: `>${COLLECTION_OPEN}`, after: `${COLLECTION_CLOSE}</${header.qname}>`, ...where };
 }
 
 const signerCache = new Map<string, CertificateFacts>();
@@ -113,6 +141,30 @@ function signerFacts(cred: SignerCredential): CertificateFacts {
     signerCache.set(cred.certificatePem, facts);
   }
   return facts;
+}
+
+/** The reference engine: xml-crypto's SignedXml over a DOM of the whole document with the signature skeleton in place. */
+function signWithXmlCrypto(head: string, tail: string, plan: Insertion, signatureId: string, timestampId: string, cred: SignerCredential): { signatureXml: string; bodyDigest: string } {
+  const sig = idIndexedSignedXml({
+    privateKey: cred.privateKey,
+    publicCert: cred.certificatePem,
+    signatureAlgorithm: ALG.rsaSha256,
+    canonicalizationAlgorithm: ALG.excC14n,
+  }, { signatureOnly: true });
+  const transforms = [ALG.envelopedSignature, ALG.excC14n];
+  // Paths down the known structure (child steps only): `//*[@ID=…]` would walk every element of the
+  // document, three times per signature. planInsertion made each ID unique, so both select the same element.
+  const wrapperPath = `${XPATH_COLLECTION}/*[local-name()='signature' and @ID='${signatureId}']`;
+  sig.addReference({ xpath: `${wrapperPath}/*[local-name()='signatureTimestamp' and @ID='${timestampId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  sig.addReference({ xpath: `/*/*[local-name()='component']/*[local-name()='${plan.bodyElement}' and @ID='${plan.bodyId}']`, transforms, digestAlgorithm: ALG.sha256 });
+  sig.computeSignature(head + tail, { prefix: 'ds', location: { reference: wrapperPath, action: 'append' } });
+  const signatureXml = sig.getSignatureXml();
+
+  // xml-crypto does not keep computed digests on its references; read ours back from the text it made.
+  const refAt = signatureXml.indexOf(`URI="#${plan.bodyId}"`);
+  const bodyDigest = refAt < 0 ? undefined : /<ds:DigestValue>([^<]+)<\/ds:DigestValue>/.exec(signatureXml.slice(refAt))?.[1];
+  if (!bodyDigest) throw new GatewayError('SIGN_FAILED', 'The signature xml-crypto made has no body reference');
+  return { signatureXml, bodyDigest };
 }
 
 export function signSystem(cdaXml: string, cred: SignerCredential, opts: SignOptions = {}): { signedXml: string; receipt: SignatureReceipt } {
@@ -130,31 +182,16 @@ export function signSystem(cdaXml: string, cred: SignerCredential, opts: SignOpt
   const head = cdaXml.slice(0, plan.from) + plan.before + open;
   const tail = close + plan.after + cdaXml.slice(plan.to);
 
-  const sig = idIndexedSignedXml({
-    privateKey: cred.privateKey,
-    publicCert: cred.certificatePem,
-    signatureAlgorithm: ALG.rsaSha256,
-    canonicalizationAlgorithm: ALG.excC14n,
-  }, { signatureOnly: true });
-  const transforms = [ALG.envelopedSignature, ALG.excC14n];
-  // Paths down the known structure (child steps only): `//*[@ID=…]` would walk every element of the
-  // document, three times per signature. planInsertion made each ID unique, so both select the same element.
-  const wrapperPath = `${XPATH_COLLECTION}/*[local-name()='signature' and @ID='${signatureId}']`;
-  sig.addReference({ xpath: `${wrapperPath}/*[local-name()='signatureTimestamp' and @ID='${timestampId}']`, transforms, digestAlgorithm: ALG.sha256 });
-  sig.addReference({ xpath: `/*/*[local-name()='component']/*[local-name()='${plan.bodyElement}' and @ID='${plan.bodyId}']`, transforms, digestAlgorithm: ALG.sha256 });
   let signatureXml: string;
+  let bodyDigest: string | undefined;
   try {
-    sig.computeSignature(head + tail, { prefix: 'ds', location: { reference: wrapperPath, action: 'append' } });
-    signatureXml = sig.getSignatureXml();
+    if (opts.engine === 'xml-crypto') ({ signatureXml, bodyDigest } = signWithXmlCrypto(head, tail, plan, signatureId, timestampId, cred));
+    else ({ signatureXml, bodyDigest } = kantaSignatureElement({ xml: cdaXml, body: plan.body, bodyScope: plan.bodyScope, bodyId: plan.bodyId, timestampId, signedAt, privateKey: cred.privateKey, certificatePem: cred.certificatePem }));
   } catch (err) {
-    throw new GatewayError('SIGN_FAILED', `xml-crypto could not sign: ${(err as Error).message.slice(0, 160)}`, { cause: err });
+    if (err instanceof GatewayError || err instanceof RangeError) throw err;
+    throw new GatewayError('SIGN_FAILED', `The signature could not be computed: ${(err as Error).message.slice(0, 160)}`, { cause: err });
   }
   const signedXml = head + signatureXml + tail;
-
-  // xml-crypto does not keep computed digests on its references; read ours back from the text it made.
-  const refAt = signatureXml.indexOf(`URI="#${plan.bodyId}"`);
-  const bodyDigest = refAt < 0 ? undefined : /<ds:DigestValue>([^<]+)<\/ds:DigestValue>/.exec(signatureXml.slice(refAt))?.[1];
-  if (!bodyDigest) throw new GatewayError('SIGN_FAILED', 'The signature xml-crypto made has no body reference');
   const facts = signerFacts(cred);
   const receipt: SignatureReceipt = {
     signatureId,

@@ -24,6 +24,8 @@ export interface ScannedElement {
 }
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+/** What can end a start tag, or open a quoted value in which '>' does not end it. */
+const TAG_END = /[>"']/g;
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const ENTITY = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -54,8 +56,7 @@ export function scanElements(text: string): ScannedElement[] {
   let rootClosed = false;
   while (i < text.length) {
     const lt = text.indexOf('<', i);
-    const textRun = lt < 0 ? text.slice(i) : text.slice(i, lt);
-    if (stack.length === 0 && textRun.trim() !== '') throw malformed('text outside the root element', i);
+    if (stack.length === 0 && (lt < 0 ? text.slice(i) : text.slice(i, lt)).trim() !== '') throw malformed('text outside the root element', i);
     if (lt < 0) break;
     i = lt;
     if (text.startsWith('<!--', i)) {
@@ -82,30 +83,36 @@ export function scanElements(text: string): ScannedElement[] {
     } else {
       if (rootClosed) throw malformed('a second root element', i);
       // Find the '>' that ends the tag, stepping over quoted attribute values that may contain '>'.
-      let j = i + 1;
-      let quote = '';
-      for (; j < text.length; j++) {
-        const c = text[j];
-        if (quote) {
-          if (c === quote) quote = '';
-        } else if (c === '"' || c === "'") quote = c;
-        else if (c === '>') break;
+      let j = -1;
+      TAG_END.lastIndex = i + 1;
+      for (let m = TAG_END.exec(text); m; m = TAG_END.exec(text)) {
+        if (m[0] === '>') {
+          j = m.index;
+          break;
+        }
+        const close = text.indexOf(m[0], m.index + 1);
+        if (close < 0) break;
+        TAG_END.lastIndex = close + 1;
       }
-      if (j >= text.length) throw malformed('unterminated start tag', i);
+      if (j < 0) throw malformed('unterminated start tag', i);
       const selfClosing = text[j - 1] === '/';
       const inner = text.slice(i + 1, selfClosing ? j - 1 : j);
       const nameMatch = /^[^\s/>]+/.exec(inner);
       if (!nameMatch) throw malformed('start tag without a name', i);
       const qname = nameMatch[0];
       const attributes: Record<string, string> = {};
-      const scope = new Map(scopes[scopes.length - 1]);
+      const inherited = scopes[scopes.length - 1] as Map<string, string>;
+      // Copied only when the element declares a namespace: most elements share their parent's scope.
+      let scope = inherited;
       for (const m of inner.slice(qname.length).matchAll(ATTRIBUTE)) {
         const name = m[1] as string;
         if (Object.hasOwn(attributes, name)) throw malformed(`duplicate attribute ${name}`, i);
         const value = decode(m[2] ?? m[3] ?? '');
         attributes[name] = value;
-        if (name === 'xmlns') scope.set('', value);
-        else if (name.startsWith('xmlns:')) scope.set(name.slice(6), value);
+        if (name === 'xmlns' || name.startsWith('xmlns:')) {
+          if (scope === inherited) scope = new Map(inherited);
+          scope.set(name === 'xmlns' ? '' : name.slice(6), value);
+        }
       }
       const colon = qname.indexOf(':');
       const prefix = colon < 0 ? '' : qname.slice(0, colon);
@@ -156,4 +163,16 @@ export function attributeByLocalName(el: ScannedElement, localName: string): str
     if ((colon < 0 ? name : name.slice(colon + 1)) === localName && !name.startsWith('xmlns')) return value;
   }
   return undefined;
+}
+
+/** Namespace declarations in scope at element `at` (prefix, '' for the default → URI; the nearest declaration wins). */
+export function namespaceScopeAt(elements: readonly ScannedElement[], at: number): Map<string, string> {
+  const scope = new Map<string, string>();
+  for (let k = at; k >= 0; k = (elements[k] as ScannedElement).parent) {
+    for (const [name, value] of Object.entries((elements[k] as ScannedElement).attributes)) {
+      const prefix = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
+      if (prefix !== undefined && !scope.has(prefix)) scope.set(prefix, value);
+    }
+  }
+  return scope;
 }

@@ -51,7 +51,11 @@ function checkPrefixesDeclared(root: Element): void {
   const stack: Element[] = [root];
   while (stack.length > 0) {
     const el = stack.pop()!;
-    const bad = (el.prefix && !el.namespaceURI) || Array.from({ length: el.attributes.length }, (_, k) => el.attributes.item(k)!).some((a) => a.prefix && a.prefix !== 'xmlns' && a.prefix !== 'xml' && !a.namespaceURI);
+    let bad = Boolean(el.prefix && !el.namespaceURI);
+    for (let k = 0; !bad && k < el.attributes.length; k++) {
+      const a = el.attributes.item(k)!;
+      bad = Boolean(a.prefix && a.prefix !== 'xmlns' && a.prefix !== 'xml' && !a.namespaceURI);
+    }
     if (bad) throw new GatewayError('INTAKE_MALFORMED_XML', undefined, { details: { reason: `undeclared namespace prefix on <${el.tagName.slice(0, 60)}>` } });
     for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push(c as Element);
   }

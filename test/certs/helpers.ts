@@ -48,7 +48,7 @@ export function xmlsecVerifies(xml: string, o: XmlsecOptions): boolean {
   const dir = tempDir('xmlsec');
   const file = path.join(dir, 'doc.xml');
   writeFileSync(file, xml);
-  const args = ['--verify', '--id-attr:ID', 'urn:hl7finland:signatureTimestamp', '--id-attr:ID', 'urn:hl7-org:v3:nonXMLBody', '--enabled-reference-uris', 'same-doc'];
+  const args = ['--verify', '--id-attr:ID', 'urn:hl7finland:signatureTimestamp', '--id-attr:ID', 'urn:hl7-org:v3:nonXMLBody', '--id-attr:ID', 'urn:hl7-org:v3:structuredBody', '--enabled-reference-uris', 'same-doc'];
   if (o.trustedPem) args.push('--trusted-pem', o.trustedPem);
   if (o.pubkeyCertPem) args.push('--insecure', '--pubkey-cert-pem', o.pubkeyCertPem);
   if (o.signatureId) args.push('--node-xpath', `//*[local-name()='signature' and @ID='${o.signatureId}']/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`);

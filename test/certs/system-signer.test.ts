@@ -126,6 +126,10 @@ describe('certs/system-signer', () => {
     expect(code(doc.replace(`ID="${bodyId}"`, 'ID="OID9.9.9"'))).to.equal('INTAKE_INVALID_FIELD');
     expect(code(doc.replace('</ClinicalDocument>', ''))).to.equal('INTAKE_MALFORMED_XML');
     expect(code(`<!DOCTYPE x [<!ENTITY a "b">]>${doc.replace(/^<\?xml[^>]*\?>/, '')}`)).to.equal('INTAKE_DTD_FORBIDDEN');
+    // Deeper than intake can be configured to admit (gateway.xml.maxDepth ≤ 10 000): refused for good.
+    const nested = (depth: number) => doc.replace(/(<realmCode [^>]*\/>)/, `$1${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}`);
+    expect(code(nested(10_000))).to.equal('SIGN_DOCUMENT_UNSIGNABLE');
+    expect(code(nested(5_000))).to.equal('signed');
   });
 });
 
