@@ -257,7 +257,7 @@ describe('API description (GET /openapi.json)', () => {
     before(async () => {
       const app = express();
       app.use((req: Request, res: Response, next: NextFunction) => {
-        if (req.header('x-test-caller') === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+        if (req.header('x-test-caller') === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
         else if (req.header('x-test-caller') === 'tenant') setCaller(res, { kind: 'tenant', tenant: tenantOfConfig(fixtureConfig().config, 't-region-a') });
         next();
       });
@@ -365,7 +365,7 @@ describe('API description (GET /openapi.json)', () => {
       app.use(checkResponses);
       app.use((req: Request, res: Response, next: NextFunction) => {
         const who = req.header('x-test-caller');
-        if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+        if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
         else if (who) setCaller(res, { kind: 'tenant', tenant: tenantOfConfig(config, who) });
         next();
       });
