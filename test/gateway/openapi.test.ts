@@ -178,7 +178,7 @@ describe('API description (GET /openapi.json)', () => {
       expect(refs.length).to.be.greaterThan(10);
       for (const { at, ref } of refs) expect(resolvePointer(doc, ref), `${ref} at ${at}`).to.be.an('object');
       const schemes = doc.components?.securitySchemes ?? {};
-      expect(schemes).to.have.all.keys('tenantToken', 'tenantCertificate', 'opsToken');
+      expect(schemes).to.have.all.keys('tenantToken', 'tenantCertificate', 'opsToken', 'opsCertificate');
       expect(schemes.tenantCertificate).to.include({ type: 'mutualTLS' });
       expect(schemes.tenantToken).to.include({ type: 'http', scheme: 'bearer' });
       for (const { op } of operationsOf(doc)) for (const req of op.security) for (const name of Object.keys(req)) expect(schemes, op.operationId).to.have.property(name);
