@@ -43,6 +43,8 @@ import { configDryRun } from './ops/config-dry-run.ts';
 import { FinishRateSampler } from './ops/finish-rate.ts';
 import { opsOverview } from './ops/ops-overview.ts';
 import { RerunTasks } from './ops/rerun-tasks.ts';
+import { consoleRouter } from './console/console-router.ts';
+import { ConsoleSessions } from './console/console-session.ts';
 
 export interface StartGatewayOptions {
   configFile: string;
@@ -206,7 +208,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         const control = await pipeline.controlState();
         return control.pausedControllers.includes(oid) || Object.keys(control.parkedLanes).some((k) => k.endsWith(`|${oid}`));
       },
-      overview: () => opsOverview({ sources: metricsSources, config: cfg, rates: finishRates }),
+      overview: () => opsOverview({ sources: metricsSources, config: cfg, rates: finishRates, control: () => pipeline.controlState() }),
       tasks: rerunTasks,
       certificates: () => certificateReport({ keyStore, config: cfg, env, logger }),
       configDryRun: (text) => configDryRun(text, holder.current, env),
@@ -247,6 +249,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         routingDryRunRouter({ journal, rights, current: () => ({ config: snapshot.config, version: snapshot.version, index: snapshot.index }) }),
         opsRouter(opsDeps),
       ],
+      console: consoleRouter({ ops: opsDeps, sessions: new ConsoleSessions(fast, prefix), credentials: () => snapshot.credentials, logger }),
     });
 
     const server = await listen(app, cfg().gateway);

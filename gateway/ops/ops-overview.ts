@@ -45,6 +45,11 @@ export interface OpsOverviewDeps {
   sources: Pick<MetricsSources, 'laneStats' | 'intakeStats' | 'parkedNow' | 'parkedLanes' | 'paused' | 'circuits' | 'backlogAgeLimitSeconds'>;
   config: () => Config;
   rates?: Pick<FinishRateSampler, 'rateOf'>;
+  /**
+   * Uncached pause state (Pipeline.controlState): the page an operator sees right after pausing must
+   * show it paused, which the metrics' 2-second cache would not.
+   */
+  control?: () => Promise<{ pausedControllers: string[]; pausedTenants: string[] }>;
   now?: () => Date;
 }
 
@@ -54,7 +59,9 @@ export async function opsOverview(deps: OpsOverviewDeps): Promise<OpsOverview> {
     deps.sources.intakeStats(),
     deps.sources.parkedNow(),
     deps.sources.parkedLanes(),
-    deps.sources.paused(),
+    deps.control
+      ? deps.control().then((c) => ({ controllers: c.pausedControllers, tenants: [...c.pausedTenants, ...deps.config().tenants.filter((t) => t.paused).map((t) => t.id)] }))
+      : deps.sources.paused(),
   ]);
   const cfg = deps.config();
   const orgName = new Map(cfg.organisations.map((o) => [o.oid, o.name]));
