@@ -18,9 +18,9 @@ const USAGE = `kanta-gateway <command>
   verify IN [--ca FILE]               verify the signatures of a CDA document (JSON; exit 0 only when valid)
   audit verify FILE|- [--range|--sparse] [--head SEQ:sha256:HEX]
                                       verify an exported usage log (JSON; exit 0 only when valid)
-  ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN):
-        queues | reload | pause-controller OID | resume-controller OID |
-        pause-tenant ID | resume-tenant ID | rerun [--code C --tenant T --controller OID --from ISO --to ISO --limit N]
+  ops <action> [--url U --token T]    operate a running gateway (KGW_URL, KGW_OPS_TOKEN; ops --help):
+        queues [--json] | document ID | parked | rerun [filter] [--yes] | task ID | reload |
+        pause-controller OID | resume-controller OID | pause-tenant ID | resume-tenant ID
 `;
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -64,84 +64,6 @@ async function serve(args: string[], out: Out): Promise<number> {
   return 0;
 }
 
-async function ops(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      code: { type: 'string' },
-      tenant: { type: 'string' },
-      controller: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      limit: { type: 'string' },
-    },
-  });
-  const url = values.url ?? process.env.KGW_URL ?? 'http://127.0.0.1:8080';
-  const token = values.token ?? process.env.KGW_OPS_TOKEN;
-  if (!token) {
-    out.stderr('kanta-gateway ops: give --token or KGW_OPS_TOKEN (an ops token)\n');
-    return 2;
-  }
-  const [action, target] = positionals;
-  let method = 'POST';
-  let path: string;
-  let body: unknown;
-  switch (action) {
-    case 'queues':
-      method = 'GET';
-      path = '/v1/ops/queues';
-      break;
-    case 'reload':
-      path = '/v1/ops/config/reload';
-      break;
-    case 'pause-controller':
-    case 'resume-controller':
-      path = `/v1/ops/controllers/${encodeURIComponent(target ?? '')}/${action.split('-')[0]}`;
-      break;
-    case 'pause-tenant':
-    case 'resume-tenant':
-      path = `/v1/ops/tenants/${encodeURIComponent(target ?? '')}/${action.split('-')[0]}`;
-      break;
-    case 'rerun':
-      path = '/v1/ops/rerun';
-      body = Object.fromEntries(
-        Object.entries({ code: values.code, tenant: values.tenant, controller: values.controller, from: values.from, to: values.to, limit: values.limit ? Number(values.limit) : undefined }).filter(([, v]) => v !== undefined),
-      );
-      break;
-    default:
-      out.stderr(USAGE);
-      return 2;
-  }
-  // An unreachable gateway or a proxy's HTML error page is an operator-facing failure with a
-  // reason, not a stack trace.
-  const endpoint = new URL(path, url);
-  let res: Response;
-  try {
-    res = await fetch(endpoint, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    out.stderr(`kanta-gateway ops: cannot reach ${endpoint.href}: ${cause?.code ?? cause?.message ?? (err as Error).message}\n`);
-    return 1;
-  }
-  const text = await res.text();
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    out.stderr(`kanta-gateway ops: ${endpoint.href} answered HTTP ${res.status} with a body that is not JSON\n`);
-    return 1;
-  }
-  out.stdout(`${JSON.stringify(answer, null, 2)}\n`);
-  return res.ok ? 0 : 1;
-}
-
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -183,7 +105,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
       return r.exitCode;
     }
     case 'ops':
-      return ops(rest, out);
+      return (await import('./cli/ops-command.ts')).opsCommand(rest, out);
     case undefined:
     case 'help':
     case '--help':
