@@ -16,7 +16,6 @@ function describe(filter: ParkedFilter): string {
 
 export function parkedPage(p: ParkedPage, filter: ParkedFilter, viewer: PageViewer): string {
   const operator = viewer.role === 'operator';
-  const q = new URLSearchParams(filterFields(filter));
   const rows = p.documents.map(
     (d) => html`<tr>
       ${operator ? html`<td><input type="checkbox" name="doc" value="${d.tenant} ${d.documentId}" form="rerun-selected" aria-label="select ${d.documentId}"></td>` : ''}
@@ -35,8 +34,7 @@ export function parkedPage(p: ParkedPage, filter: ParkedFilter, viewer: PageView
     <p>${describe(filter)} · showing ${p.documents.length ? `${p.offset + 1}–${p.offset + p.documents.length}` : 'none'} ${prev} ${next}</p>
     <div class="card">${actionForm(viewer, '/ops/rerun/preview', 'Preview rerun of the filter', { fields: filterFields(filter), testId: 'preview' })}
       ${operator ? html` <form id="rerun-selected" method="post" action="/ops/rerun" class="inline" data-confirm="Rerun the selected documents?"><input type="hidden" name="_csrf" value="${viewer.csrf}"><button data-testid="rerun-selected">Rerun selected</button></form>` : ''}</div>
-    ${table([...(operator ? [''] : []), 'document', 'tenant', 'controller', 'code', 'accepted', 'parked', 'run'], rows, { testId: 'parked', empty: 'No parked documents match.' })}
-    ${q.size ? '' : ''}`,
+    ${table([...(operator ? [''] : []), 'document', 'tenant', 'controller', 'code', 'accepted', 'parked', 'run'], rows, { testId: 'parked', empty: 'No parked documents match.' })}`,
     viewer,
     '/ops/parked',
   );
