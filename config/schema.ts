@@ -83,6 +83,24 @@ export const TenantCallbacksSchema = z
   })
   .refine((c) => (c.secretEnv === undefined) !== (c.secretFile === undefined), { message: 'set exactly one of secretEnv or secretFile', path: ['secretEnv'] })
   .refine((c) => c.backoff.initialMs <= c.backoff.maxMs, { message: 'initialMs must not exceed maxMs', path: ['backoff', 'initialMs'] });
+// --- named operators (ops console, issue 15)
+/**
+ * viewer: reads (queues, documents' processing data, parked lists, certificates, configuration, dry runs);
+ * operator: also reruns, pauses and resumes, reloads and redeliveries.
+ */
+export const OperatorRole = z.enum(['viewer', 'operator']);
+
+export const OperatorSchema = z
+  .strictObject({
+    /** Shown in the usage log and the console; unique. */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'operator name is letters, digits and . _ @ - (at most 64)'),
+    role: OperatorRole,
+    /** SHA-256 (hex) of the operator's bearer token (also the console login). */
+    tokenSha256: SHA256_HEX.optional(),
+    /** A client certificate identifying the operator (console and API over mutual TLS). */
+    tlsClient: TlsClientIdentitySchema.optional(),
+  })
+  .refine((o) => o.tokenSha256 !== undefined || o.tlsClient !== undefined, { message: 'an operator needs tokenSha256 or tlsClient' });
 
 export const TenantSchema = z.strictObject({
   id: ID,
@@ -362,12 +380,18 @@ export const GatewayListenSchema = z.strictObject({
       maxElements: z.number().int().min(100).max(10_000_000).default(100_000),
     })
     .prefault({}),
-  /** SHA-256 of operator tokens (ops role: rerun, pause, reload). */
+  /**
+   * Deprecated: SHA-256 of anonymous operator tokens. Each becomes an operator named ops-N (N from 1, in
+   * list order) with the operator role; use `operators` instead.
+   */
   opsTokenSha256: z.array(SHA256_HEX).default([]),
   // --- audit retention / privacy: HTTP access log (gateway/access-log.ts): route pattern, never the URL
   accessLog: z.boolean().default(true),
   // Kanta-native intake (issue 12): absent = no SOAP endpoint.
   kantaNative: KantaNativeSchema.optional(),
+  // --- named operators (ops console, issue 15)
+  /** Named operators of the ops API and console; every operator action is logged under the name. */
+  operators: z.array(OperatorSchema).default([]),
 });
 
 export const SignerSchema = z.strictObject({
@@ -470,6 +494,9 @@ export const ConfigSchema = z
     });
     unique(cfg.serviceUnits.map((u) => u.oid), ['serviceUnits'], 'service unit');
     unique(cfg.tenants.map((t) => t.id), ['tenants'], 'tenant id');
+    // --- named operators (ops console, issue 15): one name, one token, one certificate per operator
+    unique(cfg.gateway.operators.map((o) => o.name), ['gateway', 'operators'], 'operator name');
+    unique([...cfg.gateway.operators.flatMap((o) => (o.tokenSha256 ? [o.tokenSha256] : [])), ...cfg.gateway.opsTokenSha256], ['gateway', 'operators'], 'operator token digest');
     unique(cfg.kanta.accessPoints.map((a) => a.id), ['kanta', 'accessPoints'], 'access point id');
     unique(cfg.signingIdentities.map((s) => s.id), ['signingIdentities'], 'signing identity id');
     unique(cfg.contracts.map((c) => c.id), ['contracts'], 'contract id');
@@ -502,6 +529,9 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Organisation = z.infer<typeof OrganisationSchema>;
 export type ServiceUnit = z.infer<typeof ServiceUnitSchema>;
 export type Tenant = z.infer<typeof TenantSchema>;
+// --- named operators (ops console, issue 15)
+export type Operator = z.infer<typeof OperatorSchema>;
+export type OperatorRoleName = z.infer<typeof OperatorRole>;
 export type ActsFor = z.infer<typeof ActsForSchema>;
 export type Joining = z.infer<typeof JoiningSchema>;
 export type Contract = z.infer<typeof ContractSchema>;

@@ -144,6 +144,11 @@ export const ERROR_CATALOGUE = {
   CALLBACK_CONNECTION: { status: 502, retryable: true, message: 'The connection to the callback receiver failed' },
   CALLBACK_HTTP_STATUS: { status: 502, retryable: true, message: 'The callback receiver answered with a status other than 2xx' },
 
+  // --- ops API and console (issue 15): unknown targets of an operator action, background tasks
+  OPS_UNKNOWN_CONTROLLER: { status: 404, retryable: false, message: 'No such controller: not an organisation of the configuration and no lane in Redis' },
+  OPS_UNKNOWN_TENANT: { status: 404, retryable: false, message: 'No such tenant in the configuration in force' },
+  OPS_TASK_NOT_FOUND: { status: 404, retryable: false, message: 'No such operator task (unknown id, or finished and expired)' },
+
   // --- status and ops API
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
   REQUEST_INVALID: { status: 400, retryable: false, message: 'Request is invalid' },

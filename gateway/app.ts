@@ -26,6 +26,9 @@ export interface AppParts {
   accessLog?: Logger;
   /** Authenticated routers in the order they are tried (intake, status, rights, dry run, ops). */
   routers: Router[];
+  // --- ops console (issue 15)
+  /** The ops console's pages (gateway/console/), served under /ops/ with their own session login; not API routes. */
+  console?: Router;
 }
 
 export function createApp(parts: AppParts): Express {
@@ -41,6 +44,7 @@ export function createApp(parts: AppParts): Express {
   app.use(healthRouter(parts.health));
   if (parts.metricsRegistry) app.use(metricsRouter(parts.metricsRegistry));
   app.use(openApiRouter(buildOpenApiDocument()));
+  if (parts.console) app.use('/ops', parts.console);
   app.use('/v1', authenticate(parts.credentials));
   for (const r of parts.routers) app.use(r);
   app.use(notFound);

@@ -12,6 +12,8 @@ import { GatewayError } from '../domain/errors.ts';
 export interface CredentialIndex {
   byTokenDigest: Map<string, Caller>;
   byCertificate: Map<string, Tenant>;
+  /** Operators identified by client certificate ("subject|issuer", normalised). */
+  operatorsByCertificate?: Map<string, Caller>;
 }
 
 /** Normalises a DN to "K=V, K=V" whatever separator Node or an operator used. */
@@ -30,8 +32,27 @@ export function buildCredentialIndex(config: Config): CredentialIndex {
     for (const d of t.credentials.apiTokenSha256) byTokenDigest.set(d, { kind: 'tenant', tenant: t });
     for (const c of t.credentials.tlsClients) byCertificate.set(`${normaliseDn(c.subject)}|${normaliseDn(c.issuer)}`, t);
   }
-  config.gateway.opsTokenSha256.forEach((d, i) => byTokenDigest.set(d, { kind: 'ops', id: `ops-${i + 1}` }));
-  return { byTokenDigest, byCertificate };
+  // Deprecated anonymous tokens: operators ops-1, ops-2 … with the operator role.
+  config.gateway.opsTokenSha256.forEach((d, i) => byTokenDigest.set(d, { kind: 'ops', id: `ops-${i + 1}`, role: 'operator' }));
+  const operatorsByCertificate = new Map<string, Caller>();
+  for (const o of config.gateway.operators) {
+    const caller: Caller = { kind: 'ops', id: o.name, role: o.role };
+    if (o.tokenSha256) byTokenDigest.set(o.tokenSha256, caller);
+    if (o.tlsClient) operatorsByCertificate.set(certificateKey(o.tlsClient.subject, o.tlsClient.issuer), caller);
+  }
+  return { byTokenDigest, byCertificate, operatorsByCertificate };
+}
+
+export function certificateKey(subject: string, issuer: string): string {
+  return `${normaliseDn(subject)}|${normaliseDn(issuer)}`;
+}
+
+/** The operator a verified client certificate on this request identifies, if any. */
+export function operatorByCertificate(req: Request, idx: CredentialIndex): Caller | undefined {
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerX509Certificate !== 'function' || !socket.authorized) return undefined;
+  const cert = socket.getPeerX509Certificate() as X509Certificate | undefined;
+  return cert ? idx.operatorsByCertificate?.get(certificateKey(cert.subject, cert.issuer)) : undefined;
 }
 
 export function sha256Hex(s: string): string {
@@ -53,8 +74,15 @@ export function authenticate(index: () => CredentialIndex) {
     const socket = req.socket as TLSSocket;
     if (typeof socket.getPeerX509Certificate === 'function' && socket.authorized) {
       const cert = socket.getPeerX509Certificate() as X509Certificate | undefined;
-      const tenant = cert ? idx.byCertificate.get(`${normaliseDn(cert.subject)}|${normaliseDn(cert.issuer)}`) : undefined;
-      if (!tenant) return next(new GatewayError('AUTH_INVALID', 'Client certificate is not registered for any tenant'));
+      const tenant = cert ? idx.byCertificate.get(certificateKey(cert.subject, cert.issuer)) : undefined;
+      if (!tenant) {
+        const operator = operatorByCertificate(req, idx);
+        if (operator) {
+          setCaller(res, operator);
+          return next();
+        }
+        return next(new GatewayError('AUTH_INVALID', 'Client certificate is not registered for any tenant or operator'));
+      }
       setCaller(res, { kind: 'tenant', tenant });
       return next();
     }

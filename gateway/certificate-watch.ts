@@ -3,7 +3,7 @@
 // expiry as a metric and warns at 30/14/7 days (certs/expiry.ts).
 import { loadCredential } from '../certs/credential.ts';
 import { expirySamples, expiryWarnings } from '../certs/expiry.ts';
-import { reportFor, type SigningKeyStore } from '../certs/keystore.ts';
+import { reportFor, type IdentityReport, type SigningKeyStore } from '../certs/keystore.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -17,6 +17,13 @@ export interface CertificateWatchDeps {
 }
 
 export function checkCertificates(deps: CertificateWatchDeps, now = new Date()): void {
+  const rows = certificateReport(deps, now);
+  for (const s of expirySamples(rows)) deps.metrics.certificateExpirySeconds.set({ identity: s.identityId, usage: s.usage }, s.secondsToExpiry);
+  for (const w of expiryWarnings(rows)) deps.logger.warn('certificate expires soon', { identity: w.identityId, usage: w.usage, daysLeft: Math.floor(w.secondsToExpiry / 86_400), thresholdDays: w.thresholdDays });
+}
+
+/** Every certificate the gateway depends on with its days to expiry (also the ops API's and console's view). */
+export function certificateReport(deps: Pick<CertificateWatchDeps, 'keyStore' | 'config' | 'env' | 'logger'>, now = new Date()): IdentityReport[] {
   const rows = deps.keyStore.list(now);
   for (const ap of deps.config().kanta.accessPoints) {
     if (!ap.tls?.client) continue;
@@ -26,8 +33,7 @@ export function checkCertificates(deps: CertificateWatchDeps, now = new Date()):
       deps.logger.error('access point certificate cannot be read', { accessPoint: ap.id, error: (err as Error).message });
     }
   }
-  for (const s of expirySamples(rows)) deps.metrics.certificateExpirySeconds.set({ identity: s.identityId, usage: s.usage }, s.secondsToExpiry);
-  for (const w of expiryWarnings(rows)) deps.logger.warn('certificate expires soon', { identity: w.identityId, usage: w.usage, daysLeft: Math.floor(w.secondsToExpiry / 86_400), thresholdDays: w.thresholdDays });
+  return rows;
 }
 
 /** Checks now and then every hour; returns the stop function. */

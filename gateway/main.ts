@@ -33,7 +33,7 @@ import { RegistryRightStore } from './registry-rights/right-store.ts';
 import { RoutingJournal } from './registry-rights/routing-journal.ts';
 import { auditRouter } from './routes/audit.ts';
 import { intakeRouter } from './routes/intake.ts';
-import { opsRouter } from './routes/ops.ts';
+import { opsRouter, type OpsDeps } from './routes/ops.ts';
 import { registryRightsRouter } from './routes/registry-rights.ts';
 import { routingDryRunRouter } from './routes/routing-dry-run.ts';
 import { statusRouter } from './routes/status.ts';
@@ -54,6 +54,14 @@ import { callbackMetricsSource } from './callbacks/callback-metrics-source.ts';
 import { CallbackWorker, type CallbackTenant } from './callbacks/callback-worker.ts';
 import { DeliveryStore } from './callbacks/delivery-store.ts';
 import { callbacksRouter } from './routes/callbacks.ts';
+// --- ops console (issue 15)
+import { certificateReport } from './certificate-watch.ts';
+import { configDryRun } from './ops/config-dry-run.ts';
+import { FinishRateSampler } from './ops/finish-rate.ts';
+import { opsOverview } from './ops/ops-overview.ts';
+import { RerunTasks } from './ops/rerun-tasks.ts';
+import { consoleRouter } from './console/console-router.ts';
+import { ConsoleSessions } from './console/console-session.ts';
 
 export interface StartGatewayOptions {
   configFile: string;
@@ -253,6 +261,35 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const stopCertificateWatch = watchCertificates({ keyStore, config: cfg, env, metrics, logger });
     toClose.push(async () => stopCertificateWatch());
 
+    // --- ops console (issue 15): overview, background reruns, certificates, dry run, for the API and the console
+    const finishRates = new FinishRateSampler(metrics.documentsFinished);
+    finishRates.start();
+    toClose.push(async () => finishRates.stop());
+    const rerunTasks = new RerunTasks({ redis: fast, prefix, pipeline, store: intakeStore, audit, logger });
+    toClose.push(() => rerunTasks.stop());
+    const opsDeps: OpsDeps = {
+      pipeline,
+      store: intakeStore,
+      reloadConfig: async (by) => {
+        const r = await auditedReload({ kind: 'ops', id: by });
+        return r.ok ? { ok: true, version: r.version, changed: r.changed } : { ok: false, error: r.error.message, ...(r.keptVersion ? { keptVersion: r.keptVersion } : {}) };
+      },
+      configInfo: () => ({ version: holder.current.version, file: holder.current.file, loadedAt: holder.current.loadedAt, ...(holder.lastReloadError ? { lastReloadError: holder.lastReloadError } : {}) }),
+      accessPoints: () => cfg().kanta.accessPoints.map((a) => a.id),
+      tenant: (id) => cfg().tenants.find((t) => t.id === id),
+      knownController: async (oid) => {
+        if (cfg().organisations.some((o) => o.oid === oid) || pipeline.knownLanes().some((l) => l.controller === oid)) return true;
+        const control = await pipeline.controlState();
+        return control.pausedControllers.includes(oid) || Object.keys(control.parkedLanes).some((k) => k.endsWith(`|${oid}`));
+      },
+      overview: () => opsOverview({ sources: metricsSources, config: cfg, rates: finishRates, control: () => pipeline.controlState() }),
+      tasks: rerunTasks,
+      certificates: () => certificateReport({ keyStore, config: cfg, env, logger }),
+      configDryRun: (text) => configDryRun(text, holder.current, env),
+      audit,
+      logger,
+    };
+
     let shuttingDown = false;
     const app = createApp({
       logger,
@@ -287,22 +324,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         routingDryRunRouter({ journal, rights, current: () => ({ config: snapshot.config, version: snapshot.version, index: snapshot.index }) }),
         // query relay
         ...(queryRelay ? [clientQueriesRouter({ relay: queryRelay, index: () => snapshot.index })] : []),
-        opsRouter({
-          pipeline,
-          store: intakeStore,
-          reloadConfig: async (by) => {
-            const r = await auditedReload({ kind: 'ops', id: by });
-            return r.ok ? { ok: true, version: r.version, changed: r.changed } : { ok: false, error: r.error.message, ...(r.keptVersion ? { keptVersion: r.keptVersion } : {}) };
-          },
-          configInfo: () => ({ version: holder.current.version, file: holder.current.file, loadedAt: holder.current.loadedAt, ...(holder.lastReloadError ? { lastReloadError: holder.lastReloadError } : {}) }),
-          accessPoints: () => cfg().kanta.accessPoints.map((a) => a.id),
-          tenant: (id) => cfg().tenants.find((t) => t.id === id),
-          audit,
-          logger,
-        }),
+        opsRouter(opsDeps),
         // callbacks (issue 12 item 3)
         callbacksRouter({ deliveries: callbackDeliveries, tenants: callbackIds, logger }),
       ],
+      console: consoleRouter({ ops: opsDeps, sessions: new ConsoleSessions(fast, prefix), credentials: () => snapshot.credentials, logger }),
     });
 
     const server = await listen(app, cfg().gateway);
@@ -358,6 +384,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         (err) => logger.error('startup sweep failed', { error: (err as Error).message }),
       );
     }
+    // --- ops console (issue 15): a rerun task whose process died is taken over here.
+    if (opts.runWorkers !== false) void rerunTasks.resumeAbandoned().catch((err) => logger.error('resuming rerun tasks failed', { error: (err as Error).message }));
     logger.info('gateway listening', { url: server.url, configVersion: holder.current.version });
 
     let closing: Promise<void> | undefined;

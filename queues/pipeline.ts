@@ -157,6 +157,17 @@ export class Pipeline {
     return this.recovery.rerun(filter, by);
   }
 
+  // --- ops console (issue 15): reruns as background tasks select first, then rerun in chunks
+  /** Parked records matching the filter, at most `limit` (read-only; see Recovery.selectParked). */
+  selectParked(filter: Omit<RerunFilter, 'limit'>, limit: number): Promise<DocumentRecord[]> {
+    return this.recovery.selectParked(filter, limit);
+  }
+
+  /** Reruns these parked records; those no longer parked are skipped (see Recovery.rerunRecords). */
+  rerunRecords(records: readonly DocumentRecord[], by: string): Promise<RerunResult['rerun']> {
+    return this.recovery.rerunRecords(records, by);
+  }
+
   /** Job counts per queue this process knows, for the ops API and the metrics gauge. */
   queueCounts(): Promise<QueueCounts> {
     return queueCounts(

@@ -62,14 +62,21 @@ export class Recovery {
 
   /** Operator rerun of parked documents: each rerun is a new run linked to the same record and history. */
   async rerun(filter: RerunFilter, by: string): Promise<RerunResult> {
+    const selected = await this.selectParked(filter, filter.limit ?? 1000);
     const out: RerunResult['rerun'] = [];
-    const limit = filter.limit ?? 1000;
+    for (let i = 0; i < selected.length; i += 100) out.push(...(await this.rerunRecords(selected.slice(i, i + 100), by)));
+    return { rerun: out };
+  }
+
+  /** Parked records matching the filter, in scan order, at most `limit` (read-only). */
+  async selectParked(filter: Omit<RerunFilter, 'limit'>, limit: number): Promise<DocumentRecord[]> {
     // Compared as instants: the bounds may carry an offset or no milliseconds, so string order lies.
     const fromMs = filter.from ? Date.parse(filter.from) : undefined;
     const toMs = filter.to ? Date.parse(filter.to) : undefined;
     // An unreadable bound must not silently widen the selection to every parked document.
     if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new GatewayError('REQUEST_INVALID', 'from and to must be ISO date-times');
     const selected: DocumentRecord[] = [];
+    if (limit <= 0) return selected;
     for await (const rec of this.deps.store.scan(filter.tenant ? { tenant: filter.tenant } : {})) {
       if (rec.status !== 'parked') continue;
       if (filter.code && rec.code !== filter.code) continue;
@@ -79,22 +86,30 @@ export class Recovery {
       selected.push(rec);
       if (selected.length >= limit) break;
     }
-    for (let i = 0; i < selected.length; i += 100) {
-      await Promise.all(
-        selected.slice(i, i + 100).map(async (rec) => {
-          const run = rec.run + 1;
-          try {
-            await this.deps.store.apply({ kind: 'rerun', ref: { tenant: rec.tenant, documentId: rec.documentId }, run, by, ...(rec.code ? { previousCode: rec.code } : {}) }, this.deps.now());
-          } catch (err) {
-            // Another operator (or process) reran it since the scan: it is not parked any more.
-            if (errorCodeOf(err) === 'QUEUE_TRANSITION_REFUSED') return;
-            throw err;
-          }
-          await this.deps.enqueue({ ...rec, run });
-          out.push({ tenant: rec.tenant, documentId: rec.documentId, run, ...(rec.code ? { previousCode: rec.code } : {}) });
-        }),
-      );
-    }
-    return { rerun: out };
+    return selected;
+  }
+
+  /**
+   * Reruns the given parked records (the 'rerun' transition, then a new job). A record that is no longer
+   * parked (another operator, process or an earlier attempt of the same task reran it) is skipped, so
+   * repeating a call is harmless.
+   */
+  async rerunRecords(records: readonly DocumentRecord[], by: string): Promise<RerunResult['rerun']> {
+    const out: RerunResult['rerun'] = [];
+    await Promise.all(
+      records.map(async (rec) => {
+        const run = rec.run + 1;
+        try {
+          await this.deps.store.apply({ kind: 'rerun', ref: { tenant: rec.tenant, documentId: rec.documentId }, run, by, ...(rec.code ? { previousCode: rec.code } : {}) }, this.deps.now());
+        } catch (err) {
+          // Another operator (or process) reran it since the scan: it is not parked any more.
+          if (errorCodeOf(err) === 'QUEUE_TRANSITION_REFUSED') return;
+          throw err;
+        }
+        await this.deps.enqueue({ ...rec, run });
+        out.push({ tenant: rec.tenant, documentId: rec.documentId, run, ...(rec.code ? { previousCode: rec.code } : {}) });
+      }),
+    );
+    return out;
   }
 }

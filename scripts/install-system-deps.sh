@@ -9,6 +9,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# ops console: its browser tests drive Debian's chromium headless through playwright-core
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

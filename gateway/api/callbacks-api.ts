@@ -53,7 +53,7 @@ export const opsRedeliverSpec = defineRoute({
   summary: 'Send dead-lettered callbacks again',
   description: 'Each goes back to the queue with its attempts reset; the body and event id stay the same, so a receiver can drop one it had after all.',
   tags: ['ops', 'callbacks'],
-  auth: 'ops',
+  auth: 'operator',
   request: { body: { mediaTypes: ['application/json'], schema: redeliverBodySchema, description: 'Which dead letters.', required: true, parse: 'json' } },
   responses: { 200: { description: 'What was queued again (ids not in the dead-letter list are left out).', content: { 'application/json': z.object({ tenant: z.string(), count: z.number().int(), ids: z.array(z.string()) }) } } },
   errors: ['NOT_FOUND', 'QUEUE_UNAVAILABLE'],

@@ -2,7 +2,7 @@
 // route-specific middleware (a body parser) → JSON body validated → handler with the validated input. The route object carries its spec
 // (ROUTE_SPEC), so a test can walk the app and find any route registered some other way.
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { callerOf, requireOps, tenantOf } from '../caller.ts';
+import { callerOf, requireOperatorRole, requireOps, tenantOf } from '../caller.ts';
 import type { RouteAuth, RouteSpec, ValidatedRequest } from './route-spec.ts';
 import { validateRequest, validatedRequest } from './validate-request.ts';
 
@@ -18,6 +18,7 @@ export function authorise(auth: RouteAuth): RequestHandler {
   return (_req, res, next) => {
     if (auth === 'tenant') tenantOf(res);
     else if (auth === 'ops') requireOps(res);
+    else if (auth === 'operator') requireOperatorRole(res);
     else if (auth === 'tenant-or-ops') callerOf(res);
     next();
   };

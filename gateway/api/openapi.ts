@@ -18,7 +18,9 @@ export type OpenApiDocument = oas31.OpenAPIObject;
 const SECURITY: Record<RouteAuth, oas31.SecurityRequirementObject[]> = {
   none: [],
   tenant: [{ tenantToken: [] }, { tenantCertificate: [] }],
-  ops: [{ opsToken: [] }],
+  ops: [{ opsToken: [] }, { opsCertificate: [] }],
+  // --- named operators (ops console, issue 15)
+  operator: [{ opsToken: [] }, { opsCertificate: [] }],
   'tenant-or-ops': [{ tenantToken: [] }, { tenantCertificate: [] }, { opsToken: [] }],
 };
 
@@ -36,7 +38,12 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
   opsToken: {
     type: 'http',
     scheme: 'bearer',
-    description: 'An operator token (gateway.opsTokenSha256): the ops role.',
+    description: 'A named operator\'s token (gateway.operators[].tokenSha256; the deprecated gateway.opsTokenSha256 gives operators ops-N). x-caller ops: viewer or operator role; x-caller operator: the operator role.',
+  },
+  // --- named operators (ops console, issue 15)
+  opsCertificate: {
+    type: 'mutualTLS' as oas31.SecuritySchemeType,
+    description: 'A TLS client certificate registered for a named operator (gateway.operators[].tlsClient), when the gateway listens with TLS.',
   },
 };
 

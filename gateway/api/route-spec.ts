@@ -5,8 +5,12 @@
 import type { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.ts';
 
-/** Who may call: no one authenticated (health, metrics, the description), a tenant, an operator, or either. */
-export type RouteAuth = 'none' | 'tenant' | 'ops' | 'tenant-or-ops';
+/**
+ * Who may call: no one authenticated (health, metrics, the description), a tenant, an operator of
+ * either role (ops: reads), an operator with the operator role (operator: actions), or a tenant or
+ * an operator.
+ */
+export type RouteAuth = 'none' | 'tenant' | 'ops' | 'operator' | 'tenant-or-ops';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
 
@@ -96,7 +100,7 @@ export function errorCodesOf(spec: RouteSpec): ErrorCode[] {
     codes.add('AUTH_MISSING');
     codes.add('AUTH_INVALID');
   }
-  if (spec.auth === 'tenant' || spec.auth === 'ops') codes.add('AUTH_FORBIDDEN_ROLE');
+  if (spec.auth === 'tenant' || spec.auth === 'ops' || spec.auth === 'operator') codes.add('AUTH_FORBIDDEN_ROLE');
   const r = spec.request;
   if (r?.params || r?.query || r?.headers || r?.body?.parse === 'json') codes.add('REQUEST_INVALID');
   if (r?.body?.parse === 'json') {

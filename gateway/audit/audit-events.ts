@@ -81,6 +81,11 @@ export function rerunEvent(a: { opsId: string; record: DocumentRef; run: number;
   return aboutDocument(a.record, 'rerun', { kind: 'ops', id: a.opsId }, { ...(a.previousCode ? { code: a.previousCode } : {}), details: { run: a.run } });
 }
 
+/** GET /v1/ops/documents/:id (or the console's document page) answered: an operator read the processing data. */
+export function opsDocumentReadEvent(a: { opsId: string; record: DocumentRef & Pick<DocumentRecord, 'status'> }): AuditEvent {
+  return aboutDocument(a.record, 'status-read', { kind: 'ops', id: a.opsId }, { details: { status: a.record.status } });
+}
+
 /** PUT /v1/registry-rights by the organizer. */
 export function rightSetEvent(a: { tenant: Pick<Tenant, 'id'>; organizer: string; client: Client }): AuditEvent {
   return { organisation: a.organizer, action: 'right-set', actor: tenantActor(a.tenant), client: a.client };

@@ -72,6 +72,9 @@ Tokens         region ${env.tokens.region}
                perhe  ${env.tokens.perhe}
                ops    ${env.tokens.ops}
 Try            curl -s -H "authorization: Bearer ${env.tokens.ops}" ${gw.url}/v1/ops/queues
+Ops console    ${gw.url}/ops/   (log in with the ops token)
+Ops CLI        export KGW_URL=${gw.url} KGW_OPS_TOKEN=${env.tokens.ops}
+               node bin/kanta-gateway.js ops queues
 `);
     if (!values.once) {
       out.stdout('Running; Ctrl-C stops the gateway, the double and redis-server.\n');

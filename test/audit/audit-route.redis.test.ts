@@ -34,7 +34,7 @@ describe('GET /v1/audit/:organisation and POST …/search (real Redis)', () => {
     const app = express();
     app.use((req: Request, res: Response, next: NextFunction) => {
       const who = req.header('x-test-caller');
-      if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+      if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
       else if (who) setCaller(res, { kind: 'tenant', tenant: tenantOfConfig(config, who) });
       next();
     });

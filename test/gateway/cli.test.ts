@@ -272,11 +272,11 @@ describe('kanta-gateway CLI (child process)', function () {
     });
 
     const calls: Array<[string[], string, string, unknown]> = [
-      [['queues'], 'GET', '/v1/ops/queues', undefined],
+      [['queues', '--json'], 'GET', '/v1/ops/queues', undefined],
       [['reload'], 'POST', '/v1/ops/config/reload', {}],
       [['pause-controller', '1.2.246.10.1'], 'POST', '/v1/ops/controllers/1.2.246.10.1/pause', {}],
       [['resume-tenant', 'perhe'], 'POST', '/v1/ops/tenants/perhe/resume', {}],
-      [['rerun', '--code', 'KANTA_TIMEOUT', '--tenant', 'perhe', '--limit', '5'], 'POST', '/v1/ops/rerun', { code: 'KANTA_TIMEOUT', tenant: 'perhe', limit: 5 }],
+      // ops rerun (preview, confirm, task) and the readable `ops queues` table: test/gateway/ops-command.test.ts
     ];
     for (const [args, method, p, body] of calls) {
       it(`ops ${args.join(' ')} → ${method} ${p} with the ops token`, async () => {
@@ -290,7 +290,7 @@ describe('kanta-gateway CLI (child process)', function () {
     }
 
     it('takes KGW_URL and KGW_OPS_TOKEN from the environment', async () => {
-      const r = await cli(['ops', 'queues'], { KGW_URL: url, KGW_OPS_TOKEN: 'tok-env' });
+      const r = await cli(['ops', 'queues', '--json'], { KGW_URL: url, KGW_OPS_TOKEN: 'tok-env' });
       expect(r.code, r.stderr).to.equal(0);
       expect(seen[0]!.auth).to.equal('Bearer tok-env');
     });

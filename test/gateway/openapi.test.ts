@@ -180,7 +180,7 @@ describe('API description (GET /openapi.json)', () => {
       expect(refs.length).to.be.greaterThan(10);
       for (const { at, ref } of refs) expect(resolvePointer(doc, ref), `${ref} at ${at}`).to.be.an('object');
       const schemes = doc.components?.securitySchemes ?? {};
-      expect(schemes).to.have.all.keys('tenantToken', 'tenantCertificate', 'opsToken');
+      expect(schemes).to.have.all.keys('tenantToken', 'tenantCertificate', 'opsToken', 'opsCertificate');
       expect(schemes.tenantCertificate).to.include({ type: 'mutualTLS' });
       expect(schemes.tenantToken).to.include({ type: 'http', scheme: 'bearer' });
       for (const { op } of operationsOf(doc)) for (const req of op.security) for (const name of Object.keys(req)) expect(schemes, op.operationId).to.have.property(name);
@@ -259,7 +259,7 @@ describe('API description (GET /openapi.json)', () => {
     before(async () => {
       const app = express();
       app.use((req: Request, res: Response, next: NextFunction) => {
-        if (req.header('x-test-caller') === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+        if (req.header('x-test-caller') === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
         else if (req.header('x-test-caller') === 'tenant') setCaller(res, { kind: 'tenant', tenant: tenantOfConfig(fixtureConfig().config, 't-region-a') });
         next();
       });
@@ -367,7 +367,7 @@ describe('API description (GET /openapi.json)', () => {
       app.use(checkResponses);
       app.use((req: Request, res: Response, next: NextFunction) => {
         const who = req.header('x-test-caller');
-        if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+        if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
         else if (who) setCaller(res, { kind: 'tenant', tenant: tenantOfConfig(config, who) });
         next();
       });

@@ -187,9 +187,12 @@ describe('ops API (full environment)', function () {
       env.double.setFaults({});
     }
     const code = String((await status('perhe', d.documentId)).code);
+    // A background task (issue 15): 202 with the task, then its progress until done.
     const r = await ops('POST', '/v1/ops/rerun', { code, tenant: 'perhe' });
-    expect(r.status).to.equal(200);
-    expect(r.body).to.deep.equal({ count: 1, documents: [{ tenant: 'perhe', documentId: d.documentId, run: 1, previousCode: code }] });
+    expect(r.status).to.equal(202);
+    const taskUrl = String(r.body.statusUrl);
+    const task = await waitFor(async () => (await ops('GET', taskUrl)).body, (t) => t.state !== 'running');
+    expect(task).to.include({ state: 'done', by: 'ops-1', selected: 1, rerun: 1, skipped: 0 });
     const done = await archived('perhe', d.documentId);
     expect(done).to.include({ status: 'archived', run: 1, attempts: 2 });
     const history = done.history as Array<{ status: string; by?: string; run?: number; code?: string }>;
@@ -197,7 +200,8 @@ describe('ops API (full environment)', function () {
     expect(history.find((h) => h.status === 'rerun')).to.include({ by: 'ops-1', run: 1, code });
     expect(env.double.archivedDocument(d.documentId)).to.be.instanceOf(Buffer);
     // Nothing left to rerun.
-    expect((await ops('POST', '/v1/ops/rerun', { code, tenant: 'perhe' })).body).to.deep.equal({ count: 0, documents: [] });
+    const again = await ops('POST', '/v1/ops/rerun', { code, tenant: 'perhe' });
+    expect(await waitFor(async () => (await ops('GET', String(again.body.statusUrl))).body, (t) => t.state !== 'running')).to.include({ state: 'done', selected: 0, rerun: 0 });
   });
 
   describe('config reload', () => {

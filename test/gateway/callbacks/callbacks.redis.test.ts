@@ -203,7 +203,7 @@ describe('gateway/callbacks (real Redis, real HTTP receivers)', function () {
     const app = express();
     app.use((req: Request, res: Response, next: NextFunction) => {
       const who = req.header('x-test-caller');
-      if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1' });
+      if (who === 'ops') setCaller(res, { kind: 'ops', id: 'ops-1', role: 'operator' });
       else if (who) setCaller(res, { kind: 'tenant', tenant: { id: who } as never });
       next();
     });
