@@ -5,13 +5,19 @@
 // then follows the task to its end. Every refusal is the gateway's coded answer and exit 1.
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
+import { UsageError, isParseArgsError } from './command.ts';
+
+/** Node's parse errors add advice about `--` after the first sentence; the first says what is wrong. */
+function firstSentenceOf(message: string): string {
+  return /^(.*?[.])(\s|$)/.exec(message)?.[1] ?? message;
+}
 
 export type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 
 /** The demo's default port (`kanta-gateway demo` prints the export line for the URL it really got). */
 export const DEFAULT_OPS_URL = 'http://127.0.0.1:8080';
 
-export const OPS_USAGE = `kanta-gateway ops <action> [--url U] [--token T] [--json]
+export const OPS_USAGE = `usage: kanta-gateway ops <action> [--url U] [--token T] [--json]
   (or KGW_URL, default ${DEFAULT_OPS_URL}, and KGW_OPS_TOKEN; the demo prints both as an export line)
 
   queues                                  lanes and tenants: depth, oldest waiting, in flight, circuit, state, parked by code
@@ -138,8 +144,9 @@ export async function opsCommand(args: string[], out: Out, opts: OpsCommandOptio
       },
     });
   } catch (err) {
-    out.stderr(`kanta-gateway ops: ${(err as Error).message}\n\n${OPS_USAGE}`);
-    return 2;
+    // The dispatcher (gateway/cli.ts) prints a usage mistake as one line and the usage, exit 2.
+    if (isParseArgsError(err)) throw new UsageError(firstSentenceOf((err as Error).message), OPS_USAGE);
+    throw err;
   }
   const { values, positionals } = parsed;
   if (values.help) {
