@@ -1,5 +1,5 @@
 // `kanta-gateway tokens new`: a fresh bearer token and the SHA-256 the configuration holds instead of it
-// (tenants[].credentials.apiTokenSha256, gateway.opsTokenSha256). The digest is the one the gateway's
+// (tenants[].credentials.apiTokenSha256, gateway.operators[].tokenSha256). The digest is the one the gateway's
 // authentication compares (gateway/auth.ts), so what this prints is what serve accepts.
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../auth.ts';
@@ -14,7 +14,7 @@ const NEW = `usage: kanta-gateway tokens new [--bytes N] [--json]
   and its SHA-256 (hex).
     token   → give to the tenant system or operator (Authorization: Bearer TOKEN); shown only once
     sha256  → put in the configuration: tenants[].credentials.apiTokenSha256 (a tenant) or
-              gateway.opsTokenSha256 (an operator), then reload
+              gateway.operators[].tokenSha256 (a named operator), then reload
   --json prints {"token", "sha256"}.
 `;
 
@@ -42,7 +42,7 @@ export const tokensCommand: CliCommand = {
     }
     out.stdout(
       `token  (give to the tenant system or operator; shown only once, keep it in a secret store):\n  ${t.token}\n` +
-        `sha256 (put in the configuration: tenants[].credentials.apiTokenSha256 or gateway.opsTokenSha256):\n  ${t.sha256}\n`,
+        `sha256 (put in the configuration: tenants[].credentials.apiTokenSha256 or gateway.operators[].tokenSha256):\n  ${t.sha256}\n`,
     );
     return 0;
   },

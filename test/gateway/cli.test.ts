@@ -189,7 +189,7 @@ describe('kanta-gateway CLI (child process)', function () {
       expect(r.code).to.equal(0);
       const [, token, , digest] = r.stdout.split('\n').map((l) => l.trim());
       expect(r.stdout).to.match(/^token .*tenant system or operator/);
-      expect(r.stdout).to.match(/\nsha256 .*apiTokenSha256 or gateway\.opsTokenSha256/);
+      expect(r.stdout).to.match(/\nsha256 .*apiTokenSha256 or gateway\.operators\[\]\.tokenSha256/);
       const cfg = goodConfig();
       cfg.tenants![0]!.credentials.apiTokenSha256 = [digest!];
       const { buildCredentialIndex } = await import('../../gateway/auth.ts');
