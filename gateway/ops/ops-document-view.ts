@@ -2,28 +2,19 @@
 // processing data — status, routing decision, signature receipt, the archive's acks, history — looked
 // up by document id or submission id across tenants. Never the content and never the client: the
 // record's CDA header (which names the client) is left out field by field, not filtered afterwards.
-import type { DocumentRecord, HistoryEvent } from '../../domain/document-record.ts';
+import type { DocumentRecord } from '../../domain/document-record.ts';
 import type { DocumentStore } from '../../queues/document-store.ts';
-import { receiptOf, type Receipt } from '../routes/receipt.ts';
+import { progressOf, type DocumentProgress } from '../routes/receipt.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface OpsDocumentView extends Receipt {
+export interface OpsDocumentView extends DocumentProgress {
   tenant: string;
   accessPoint: string;
   operation: DocumentRecord['operation'];
   documentGroup: string;
   writerOrganisation: string;
   size: number;
-  code?: string;
-  text?: string;
-  updatedAt: string;
-  attempts: number;
-  run: number;
-  dependsOn: string[];
-  signature?: DocumentRecord['signature'];
-  ack?: DocumentRecord['ack'];
-  history: HistoryEvent[];
 }
 
 /** The record for a document id or submission id, whichever tenant sent it. */
@@ -38,21 +29,12 @@ export async function findDocument(store: Pick<DocumentStore, 'bySubmission' | '
 export async function opsDocumentView(store: Pick<DocumentStore, 'history'>, rec: DocumentRecord): Promise<OpsDocumentView> {
   const history = await store.history(rec.tenant, rec.documentId);
   return {
-    ...receiptOf(rec),
+    ...progressOf(rec, history),
     tenant: rec.tenant,
     accessPoint: rec.accessPoint,
     operation: rec.operation,
     documentGroup: rec.documentGroup,
     writerOrganisation: rec.writerOrganisation,
     size: rec.size,
-    ...(rec.code ? { code: rec.code } : {}),
-    ...(rec.text ? { text: rec.text } : {}),
-    updatedAt: rec.updatedAt,
-    attempts: rec.attempts,
-    run: rec.run,
-    dependsOn: rec.dependsOn,
-    ...(rec.signature ? { signature: rec.signature } : {}),
-    ...(rec.ack ? { ack: rec.ack } : {}),
-    history,
   };
 }

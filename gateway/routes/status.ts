@@ -9,7 +9,7 @@ import { tenantOf } from '../caller.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import { documentStatusSpec } from '../api/documents-api.ts';
 import { mountRoute } from '../api/mount-route.ts';
-import { receiptOf } from './receipt.ts';
+import { progressOf } from './receipt.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,19 +28,7 @@ export function statusRouter(deps: { store: DocumentStore; audit?: AuditLog }): 
     // A status read discloses that the client's document exists and where it is: it is logged.
     await deps.audit?.append(statusReadEvent({ tenant, record: rec }));
     const [history, redisBytes] = await Promise.all([deps.store.history(tenant.id, documentId), deps.store.memoryUsage(tenant.id, documentId)]);
-    res.json({
-      ...receiptOf(rec),
-      ...(rec.code ? { code: rec.code } : {}),
-      ...(rec.text ? { text: rec.text } : {}),
-      updatedAt: rec.updatedAt,
-      attempts: rec.attempts,
-      run: rec.run,
-      dependsOn: rec.dependsOn,
-      ...(rec.signature ? { signature: rec.signature } : {}),
-      ...(rec.ack ? { ack: rec.ack } : {}),
-      history,
-      redisBytes,
-    });
+    res.json({ ...progressOf(rec, history), redisBytes });
   });
   return router;
 }
