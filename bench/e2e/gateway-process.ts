@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/kanta-gateway.js', import.meta.url));
+/** SIGUSR2 → a full GC in the gateway (for the heap-per-queued-document figure). */
+const GC_HOOK = new URL('./gc-on-signal.mjs', import.meta.url).href;
 
 export interface GatewayChild {
   child: ChildProcess;
@@ -14,7 +16,7 @@ export interface GatewayChild {
 }
 
 export async function spawnGateway(configFile: string, port: number, opts: { profileDir?: string } = {}): Promise<GatewayChild> {
-  const args = [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), BIN, 'serve', '--config', configFile];
+  const args = [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), '--import', GC_HOOK, BIN, 'serve', '--config', configFile];
   const child = spawn(process.execPath, args, { env: { ...process.env, KGW_CLIENT_KEY_SECRET: 'bench-secret', KGW_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-10_000));
