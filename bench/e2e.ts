@@ -478,6 +478,17 @@ async function main(): Promise<void> {
     row('Redis bytes per queued doc ÷ doc size  (≤ 1.5)', (b) => `${f2(b.backlog.redisPerDocSize)} (${f0(b.backlog.redisBytesPerDoc)} B)  ${verdict(b.backlog.redisPerDocSize <= 1.5)}`),
     row('gateway heap per queued doc, bytes  (no growth)', (b) => `${f0(b.backlog.heapBytesPerDoc)}  ${verdict(b.backlog.heapBytesPerDoc <= 0.05 * b.backlog.docBytes)}`),
   ];
+  // Every issue-14 target with its figure and verdict, for bench/results/*.json.
+  const two0 = r2048.twoProcesses as { cpuRatioToOne?: number } | undefined;
+  result.targets = [
+    { target: 'ratio gateway/baseline', limit: '>= 0.8', value: r2048.ratio.median, met: r2048.ratio.median >= 0.8 },
+    { target: 'gateway CPU ms per document (RSA-2048)', limit: '<= 6.5', value: r2048.gatewayCpuMsPerDoc.median, met: r2048.gatewayCpuMsPerDoc.median <= 6.5 },
+    { target: 'Redis commands per archived document', limit: '<= 40', value: r2048.redisCommandsPerDoc.median, met: r2048.redisCommandsPerDoc.median <= 40 },
+    { target: 'intake p99 ms at 50 % load', limit: '<= 25', value: r2048.intakeLatencyMs.p99, met: r2048.intakeLatencyMs.p99 <= 25 },
+    { target: 'Redis bytes per queued document / document size', limit: '<= 1.5', value: r2048.backlog.redisPerDocSize, met: r2048.backlog.redisPerDocSize <= 1.5 },
+    { target: 'gateway heap bytes per queued document', limit: '~0 (<= 5 % of the document)', value: r2048.backlog.heapBytesPerDoc, met: r2048.backlog.heapBytesPerDoc <= 0.05 * r2048.backlog.docBytes },
+    ...(two0?.cpuRatioToOne !== undefined ? [{ target: 'two processes: CPU per document / one process', limit: '<= 1.1', value: two0.cpuRatioToOne, met: two0.cpuRatioToOne <= 1.1 }] : []),
+  ];
   console.log(`\n${table(rows)}`);
   const two = r2048.twoProcesses;
   if (two?.error) console.log(`two gateway processes, one Redis: FAILED: ${two.error}`);
