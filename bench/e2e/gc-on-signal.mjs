@@ -1,13 +1,20 @@
-// Preloaded into the benchmarked gateway (node --import this): SIGUSR2 runs a full garbage collection,
-// so the heap read after it counts what the process still holds, not garbage not yet collected (intake
-// parses a 5 kB document into a DOM many times its size). --expose-gc on the command line would be
-// inherited by the signer pool's worker threads, which refuse it; the flag is set here instead.
-import { isMainThread } from 'node:worker_threads';
+// Preloaded into the benchmarked gateway (node --import this): SIGUSR2 runs a full garbage collection and
+// writes the heap in use right after it to KGW_BENCH_HEAP_FILE, so the figure counts what the process
+// still holds — not garbage not yet collected (intake parses a 5 kB document into a DOM many times its
+// size), nor what the next event-loop turns allocate before a /metrics scrape could read it.
+// --expose-gc on the command line would be inherited by the signer pool's worker threads, which refuse
+// it; the flag is set here instead.
+import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
-if (isMainThread) {
+if (isMainThread && process.env.KGW_BENCH_HEAP_FILE) {
+  const file = process.env.KGW_BENCH_HEAP_FILE;
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc');
-  process.on('SIGUSR2', () => gc());
+  process.on('SIGUSR2', () => {
+    gc();
+    writeFileSync(file, `${process.memoryUsage().heapUsed} ${Date.now()}`);
+  });
 }
