@@ -30,6 +30,7 @@ import { startDoubleProcess, writeGatewayConfig } from '../test/helpers/processe
 import { spawnGateway, type GatewayChild } from './e2e/gateway-process.ts';
 import type { BaselineJob } from './e2e/baseline.ts';
 import { cpuMeter, quantile, spread, type Spread } from './e2e/proc-stats.ts';
+import { memoryByKeyClass, memoryGrowth, monitorCommands, type MonitorResult } from './e2e/redis-monitor.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
 const P = QUICK
@@ -246,14 +247,9 @@ async function intakeLatency(g: Gateway, store: DocumentStore, sink: Sink, docs:
 }
 
 async function heapUsed(g: Gateway): Promise<number> {
-  // The lowest of several readings: the one closest to after a collection.
+  // Right after a forced full collection (bench/e2e/gc-on-signal.mjs); the lowest of three.
   let low = Infinity;
-  for (let k = 0; k < 8; k++) {
-    const res = await g.pool.request({ path: '/metrics', method: 'GET' });
-    const m = /kgw_process_nodejs_heap_size_used_bytes\s+(\d+(?:\.\d+)?(?:e\+\d+)?)/.exec(await res.body.text());
-    if (m) low = Math.min(low, Number(m[1]));
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  for (let k = 0; k < 3; k++) low = Math.min(low, await g.proc.heapAfterGc());
   return low;
 }
 
@@ -264,9 +260,10 @@ async function ops(g: Gateway, p: string): Promise<void> {
 }
 
 /** Redis bytes and gateway heap per queued document, with every controller paused (a backlog). */
-async function backlog(g: Gateway, redis: Redis, store: DocumentStore, sink: Sink, docs: Doc[]): Promise<{ redisBytesPerDoc: number; redisPerDocSize: number; heapBytesPerDoc: number; docBytes: number; n: number }> {
+async function backlog(g: Gateway, redis: Redis, store: DocumentStore, sink: Sink, docs: Doc[]): Promise<{ redisBytesPerDoc: number; redisPerDocSize: number; heapBytesPerDoc: number; docBytes: number; n: number; byKeyClass: Array<[string, number]> }> {
   for (const o of ORGS) await ops(g, `/v1/ops/controllers/${o.oid}/pause`);
   await new Promise((r) => setTimeout(r, 300));
+  const kinds0 = await memoryByKeyClass(redis, PREFIX);
   const mem0 = await usedMemory(redis);
   const heap0 = await heapUsed(g);
   let next = 0;
@@ -276,12 +273,29 @@ async function backlog(g: Gateway, redis: Redis, store: DocumentStore, sink: Sin
   await new Promise((r) => setTimeout(r, 500));
   const mem1 = await usedMemory(redis);
   const heap1 = await heapUsed(g);
+  const byKeyClass = memoryGrowth(kinds0, await memoryByKeyClass(redis, PREFIX), docs.length).map(([k, n]) => [k, Math.round(n)] as [string, number]);
   await sink.reset();
   for (const o of ORGS) await ops(g, `/v1/ops/controllers/${o.oid}/resume`);
   await drained(store, sink, docs.length);
   const docBytes = docs.reduce((a, d) => a + Buffer.byteLength(d.xml), 0) / docs.length;
   const perDoc = (mem1 - mem0) / docs.length;
-  return { redisBytesPerDoc: perDoc, redisPerDocSize: perDoc / docBytes, heapBytesPerDoc: (heap1 - heap0) / docs.length, docBytes, n: docs.length };
+  return { redisBytesPerDoc: perDoc, redisPerDocSize: perDoc / docBytes, heapBytesPerDoc: (heap1 - heap0) / docs.length, docBytes, n: docs.length, byKeyClass };
+}
+
+/** Documents in the MONITOR run (BENCH_MONITOR_DOCS; 0 leaves it out). */
+const MONITOR_DOCS = Number(process.env.BENCH_MONITOR_DOCS ?? 40);
+// The benchmark's own commands (drain polls, figures) are not the gateway's.
+const benchOwn = (args: string[]) => /^(scard|info|config|client|monitor|flushall)$/i.test(args[0] ?? '');
+
+async function breakdown(g: Gateway, store: DocumentStore, sink: Sink, redis: Redis, docs: Doc[]): Promise<MonitorResult> {
+  await sink.reset();
+  return monitorCommands(redis, PREFIX, docs.length, async () => {
+    let next = 0;
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
+      while (next < docs.length) await post(g, docs[next++]!);
+    }));
+    await drained(store, sink, docs.length);
+  }, benchOwn);
 }
 
 // ---------------------------------------------------------------- baseline
@@ -358,8 +372,13 @@ async function main(): Promise<void> {
           gateway.push(await gatewayThroughput([gw], redis, store, sink, makeDocs(DOCS, `g${bits}${r}`), { gateway: gw.proc.child.pid, redis: redisServer.pid, sink: sink.child.pid, client: process.pid }));
           console.log(`  RSA-${bits} repetition ${r + 1}: baseline ${f0(baseline[r]!.docsPerSecond)} docs/s, gateway ${f0(gateway[r]!.docsPerSecond)} docs/s (load ${load()})`);
         }
+        // Which commands each stage issues (MONITOR on a small, untimed run).
+        if (bits === 2048 && MONITOR_DOCS > 0) byBits.redisBreakdown = await breakdown(gw, store, sink, redis, makeDocs(MONITOR_DOCS, 'mon'));
         const gwRate = spread(gateway.map((g) => g.docsPerSecond));
         const latency = await intakeLatency(gw, store, sink, makeDocs(Math.max(20, Math.round((gwRate.median / 2) * P.latencySeconds)), `l${bits}`), gwRate.median / 2);
+        // A small backlog first: the pause, delay and resume paths run (and are compiled) before the
+        // measured one, so the heap figure counts documents held, not code seen for the first time.
+        await backlog(gw, redis, store, sink, makeDocs(30, `bw${bits}`));
         const queued = await backlog(gw, redis, store, sink, makeDocs(P.backlog, `b${bits}`));
         Object.assign(byBits, {
           baselineDocsPerSecond: spread(baseline.map((b) => b.docsPerSecond)),
@@ -455,6 +474,17 @@ async function main(): Promise<void> {
     row('Redis bytes per queued doc ÷ doc size  (≤ 1.5)', (b) => `${f2(b.backlog.redisPerDocSize)} (${f0(b.backlog.redisBytesPerDoc)} B)  ${verdict(b.backlog.redisPerDocSize <= 1.5)}`),
     row('gateway heap per queued doc, bytes  (no growth)', (b) => `${f0(b.backlog.heapBytesPerDoc)}  ${verdict(b.backlog.heapBytesPerDoc <= 0.05 * b.backlog.docBytes)}`),
   ];
+  // Every issue-14 target with its figure and verdict, for bench/results/*.json.
+  const two0 = r2048.twoProcesses as { cpuRatioToOne?: number } | undefined;
+  result.targets = [
+    { target: 'ratio gateway/baseline', limit: '>= 0.8', value: r2048.ratio.median, met: r2048.ratio.median >= 0.8 },
+    { target: 'gateway CPU ms per document (RSA-2048)', limit: '<= 6.5', value: r2048.gatewayCpuMsPerDoc.median, met: r2048.gatewayCpuMsPerDoc.median <= 6.5 },
+    { target: 'Redis commands per archived document', limit: '<= 40', value: r2048.redisCommandsPerDoc.median, met: r2048.redisCommandsPerDoc.median <= 40 },
+    { target: 'intake p99 ms at 50 % load', limit: '<= 25', value: r2048.intakeLatencyMs.p99, met: r2048.intakeLatencyMs.p99 <= 25 },
+    { target: 'Redis bytes per queued document / document size', limit: '<= 1.5', value: r2048.backlog.redisPerDocSize, met: r2048.backlog.redisPerDocSize <= 1.5 },
+    { target: 'gateway heap bytes per queued document', limit: '~0 (<= 5 % of the document)', value: r2048.backlog.heapBytesPerDoc, met: r2048.backlog.heapBytesPerDoc <= 0.05 * r2048.backlog.docBytes },
+    ...(two0?.cpuRatioToOne !== undefined ? [{ target: 'two processes: CPU per document / one process', limit: '<= 1.1', value: two0.cpuRatioToOne, met: two0.cpuRatioToOne <= 1.1 }] : []),
+  ];
   console.log(`\n${table(rows)}`);
   const two = r2048.twoProcesses;
   if (two?.error) console.log(`two gateway processes, one Redis: FAILED: ${two.error}`);
@@ -462,6 +492,12 @@ async function main(): Promise<void> {
   const dbl = r2048.strictDouble;
   if (dbl?.error) console.log(`reference, strict Kanta double: FAILED: ${dbl.error}`);
   else if (dbl) console.log(`reference, strict Kanta double instead of the sink (RSA-2048): ${f0(dbl.docsPerSecond)} docs/s, gateway ${f2(dbl.gatewayCpuMsPerDoc)} CPU ms/doc, double ${f2(dbl.doubleCpuMsPerDoc)} CPU ms/doc, ${dbl.archived} archived`);
+  const bd = r2048.redisBreakdown as MonitorResult | undefined;
+  if (bd) {
+    console.log(`Redis commands per document by call (MONITOR, ${bd.docs} documents; a script's inner commands counted under it): ${f1(bd.topLevelPerDoc)} calls, ${f1(bd.totalPerDoc)} commands in all`);
+    for (const r of bd.rows.slice(0, 18)) console.log(`  ${f2(r.callsPerDoc).padStart(6)} × ${r.call}${r.innerPerDoc > 0 ? `  (+${f1(r.innerPerDoc)} inside: ${r.inner.slice(0, 5).map(([k, n]) => `${k} ${f1(n)}`).join(', ')})` : ''}`);
+  }
+  console.log(`Redis bytes per queued document by key (MEMORY USAGE growth, RSA-2048 backlog): ${(r2048.backlog.byKeyClass as Array<[string, number]>).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`Redis commands per doc, most frequent (RSA-2048, last run): ${r2048.redisTopCommandsPerDoc.map(([k, n]: [string, number]) => `${k} ${n}`).join(', ')}`);
   console.log(`took ${f0(result.seconds as number)} s; load average at the end ${load()}`);
   mkdirSync(RESULTS, { recursive: true });

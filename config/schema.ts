@@ -279,9 +279,10 @@ export const RetrySchema = z.strictObject({
 export const QueuesSchema = z.strictObject({
   retry: RetrySchema.prefault({}),
   /**
-   * size: documents a send lane takes on at once. waitMs: how long a lane gathers documents before handing
-   * them to the signer; 0 by default, since the signer pool itself drains what is queued per signing key
-   * (certs/signer-pool.ts), so waiting here only adds latency.
+   * size: documents a send lane takes on at once. waitMs: no effect any more (the lane's micro-batcher is
+   * gone: the signer pool itself drains what is queued per signing key, certs/signer-pool.ts, so a lane
+   * gathering documents first only added latency; docs/performance.md); still accepted so existing
+   * configuration files load.
    */
   batch: z.strictObject({ size: z.number().int().min(1).max(1000).default(20), waitMs: z.number().int().min(0).default(0) }).prefault({}),
   laneConcurrency: z.number().int().min(1).max(256).default(8),

@@ -12,9 +12,10 @@ import type { Config } from '../config/schema.ts';
 import type { DocumentSender, DocumentSigner } from '../domain/ports.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
-import { TokenBucket } from '../queues/rate-limiter.ts';
 import { createRedis } from '../queues/redis-connection.ts';
 import { assertNoEviction } from '../queues/redis-eviction.ts';
+// perf-redis: the send rate shared by all gateway processes (issue 14)
+import { SharedRateLimiter } from '../queues/shared-rate-limiter.ts';
 import { createApp } from './app.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { reloadWithAudit } from './audit/config-reload-audit.ts';
@@ -140,7 +141,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const signer: DocumentSigner = timedSigner(opts.signer ?? pool!, metrics);
     let senders: AccessPointSenders | undefined;
     if (!opts.sender) {
-      senders = new AccessPointSenders({ env, limiterFor: (ap) => (ap.maxRequestsPerSecond ? new TokenBucket(ap.maxRequestsPerSecond) : undefined) });
+      senders = new AccessPointSenders({ env, limiterFor: (ap) => (ap.maxRequestsPerSecond ? new SharedRateLimiter(patient, { prefix, accessPoint: ap.id, ratePerSecond: ap.maxRequestsPerSecond }) : undefined) });
       senders.rebuild(cfg());
       toClose.push(() => senders!.close());
     }

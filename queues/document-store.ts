@@ -20,18 +20,34 @@ export { TERMINAL_STATUSES, type DocumentRecord, type DocumentStatus, type Histo
 const JSON_FIELDS = new Set(['decision', 'header', 'dependsOn', 'signature', 'ack']);
 const NUMBER_FIELDS = new Set(['versionNumber', 'size', 'attempts', 'run']);
 
+// The two large JSON fields (the CDA header and the routing decision, together ~2 kB of a 5 kB
+// document's record) are stored deflated, as `z:` + Base64: Redis holds every queued document's record,
+// and these repeat their keys and OIDs. Nothing reads them inside Redis (the Lua scripts read status,
+// submissionId and run only). A plain JSON value (a record written before) still decodes.
+const PACKED_FIELDS = new Set(['decision', 'header']);
+const PACKED = 'z:';
+
+function encodeJson(k: string, v: unknown): string {
+  const json = JSON.stringify(v);
+  return PACKED_FIELDS.has(k) && json.length > 128 ? PACKED + deflateRawSync(json, { level: 6 }).toString('base64') : json;
+}
+
+function decodeJson(v: string): unknown {
+  return JSON.parse(v.startsWith(PACKED) ? inflateRawSync(Buffer.from(v.slice(PACKED.length), 'base64')).toString('utf8') : v);
+}
+
 function encode(record: Partial<DocumentRecord>): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(record)) {
     if (v === undefined) continue;
-    out.push(k, JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v));
+    out.push(k, JSON_FIELDS.has(k) ? encodeJson(k, v) : String(v));
   }
   return out;
 }
 
 function decode(hash: Record<string, string>): DocumentRecord {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(hash)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : NUMBER_FIELDS.has(k) ? Number(v) : v;
+  for (const [k, v] of Object.entries(hash)) out[k] = JSON_FIELDS.has(k) ? decodeJson(v) : NUMBER_FIELDS.has(k) ? Number(v) : v;
   return out as unknown as DocumentRecord;
 }
 

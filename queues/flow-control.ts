@@ -38,6 +38,30 @@ export class FlowControl {
     return new Set(await this.deps.redis.smembers(this.deps.keys.pausedTenants));
   }
 
+  private recent: { at: number; controllers: ReadonlySet<string>; tenants: ReadonlySet<string> } | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  /**
+   * Paused controllers and tenants as read within the last second, without waiting: for intake's direct
+   * admission into a lane, which must not hang a request on the workers' patient connection. Undefined
+   * when stale (a re-read starts in the background): the caller then takes the queued way. A pause
+   * through this process applies at once, one through another process within a second.
+   */
+  recentPauses(): { controllers: ReadonlySet<string>; tenants: ReadonlySet<string> } | undefined {
+    if (this.recent && Date.now() - this.recent.at <= 1_000) return this.recent;
+    this.refreshing ??= (async () => {
+      try {
+        const [controllers, tenants] = await Promise.all([this.deps.redis.smembers(this.deps.keys.pausedControllers), this.deps.redis.smembers(this.deps.keys.pausedTenants)]);
+        this.recent = { at: Date.now(), controllers: new Set(controllers), tenants: new Set(tenants) };
+      } catch {
+        // Redis unreachable: stay stale, so intake keeps taking the queued way.
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return undefined;
+  }
+
   /** A controller's lanes: configured ones and any this process has a queue handle for. */
   lanesOf(controller: string): LaneRef[] {
     const lanes = new Map<string, LaneRef>();
@@ -53,6 +77,7 @@ export class FlowControl {
     const { redis, keys } = this.deps;
     await redis.sadd(keys.pausedControllers, controller);
     this.pausedCache = undefined;
+    this.recent = undefined;
     await redis.hset(keys.pausedControllersBy, controller, JSON.stringify({ by, at: this.deps.now().toISOString() }));
     for (const lane of this.lanesOf(controller)) await this.deps.producers.lane(lane).pause();
   }
@@ -62,6 +87,7 @@ export class FlowControl {
     const { redis, keys } = this.deps;
     await redis.srem(keys.pausedControllers, controller);
     this.pausedCache = undefined;
+    this.recent = undefined;
     await redis.hdel(keys.pausedControllersBy, controller);
     for (const lane of this.lanesOf(controller)) {
       await redis.hdel(keys.parkedLanes, laneKey(lane));
@@ -71,11 +97,13 @@ export class FlowControl {
 
   async pauseTenant(tenant: string): Promise<void> {
     await this.deps.redis.sadd(this.deps.keys.pausedTenants, tenant);
+    this.recent = undefined;
     await this.deps.producers.intake(tenant).pause();
   }
 
   async resumeTenant(tenant: string): Promise<void> {
     await this.deps.redis.srem(this.deps.keys.pausedTenants, tenant);
+    this.recent = undefined;
     await this.deps.producers.intake(tenant).resume();
   }
 
@@ -84,6 +112,8 @@ export class FlowControl {
     const { redis, keys } = this.deps;
     await redis.hset(keys.parkedLanes, laneKey(lane), JSON.stringify({ code, text, at: this.deps.now().toISOString() }));
     await redis.sadd(keys.pausedControllers, lane.controller);
+    this.pausedCache = undefined;
+    this.recent = undefined;
     await this.deps.producers.lane(lane).pause();
   }
 

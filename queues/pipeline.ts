@@ -120,9 +120,14 @@ export class Pipeline {
     return this.workers?.circuitState(accessPoint) ?? 'closed';
   }
 
-  /** Accepts a stored document into its tenant's intake queue. */
+  /**
+   * Accepts a stored document: straight into its send lane when the lane has room here (see
+   * QueueWorkers.admitDirect), else into its tenant's intake queue for fair admission.
+   */
   async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run' | 'accessPoint' | 'controller'>): Promise<void> {
     const data: DocumentJob = { tenant: record.tenant, documentId: record.documentId, run: record.run, accessPoint: record.accessPoint, controller: record.controller };
+    const tenantPaused = this.opts.config().tenants.find((t) => t.id === record.tenant)?.paused === true;
+    if (this.workers && !this.closing && (await this.workers.admitDirect(data, tenantPaused))) return;
     await this.producers.intake(record.tenant).add('admit', data, { ...intakeJobOptions(this.queuesConfig()), jobId: jobIdOf(data) });
   }
 

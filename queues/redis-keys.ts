@@ -14,6 +14,7 @@
 //   {p}:paused:controllers:by    hash   controller → who paused it and when
 //   {p}:paused:tenants           set    tenants whose intake is paused
 //   {p}:parked-lanes             hash   "accessPoint|controller" → why the archive parked the lane
+//   {p}:rate:{accessPoint}       string the shared send-rate window's counter (rate-limiter-flexible)
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
@@ -73,5 +74,10 @@ export class RedisKeys {
 
   get parkedLanes(): string {
     return `${this.prefix}:parked-lanes`;
+  }
+
+  /** rate-limiter-flexible's keyPrefix: it names the counter `{this}:{accessPoint}`. */
+  get rateLimitPrefix(): string {
+    return `${this.prefix}:rate`;
   }
 }

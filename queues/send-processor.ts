@@ -11,16 +11,11 @@ import { codeOf, type Transition } from '../domain/lifecycle.ts';
 import type { QueuesConfig } from '../config/schema.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus } from './document-store.ts';
-import type { MicroBatcher } from './micro-batcher.ts';
 import type { DocumentSender, SendResult } from './ports.ts';
 import { retryBudgetExhausted } from './retry-policy.ts';
 import type { Semaphore } from './semaphore.ts';
 import type { DocumentJob, LaneRef } from './topology.ts';
 
-export interface SignRequest {
-  identity: string;
-  xml: string;
-}
 export interface SignResponse {
   signedXml: string;
   receipt: SignatureReceipt;
@@ -28,7 +23,8 @@ export interface SignResponse {
 
 export interface LaneContext {
   lane: LaneRef;
-  signBatcher: MicroBatcher<SignRequest, SignResponse>;
+  /** The signer port (one document at a time; the pool batches per signing key). */
+  sign(identity: string, xml: string): Promise<SignResponse>;
   /** Bounds sends in flight for this lane (laneConcurrency). */
   sendSlots: Semaphore;
 }
@@ -110,7 +106,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
       signed = state.payload;
       receipt = rec.signature;
     } else try {
-      const res = await ctx.signBatcher.submit({ identity: rec.signingIdentity, xml: state.payload.toString('utf8') });
+      const res = await ctx.sign(rec.signingIdentity, state.payload.toString('utf8'));
       signed = Buffer.from(res.signedXml, 'utf8');
       receipt = res.receipt;
     } catch (err) {

@@ -62,6 +62,9 @@ export function laneJobOptions(cfg: QueuesConfig): JobsOptions {
   };
 }
 
+/** Approximate length of each BullMQ queue's event stream (XADD MAXLEN ~). */
+export const EVENTS_MAX_LEN = 50;
+
 /** Lazily created Queue handles, one per name, sharing one connection. */
 export class QueueRegistry {
   private readonly queues = new Map<string, Queue<DocumentJob>>();
@@ -74,7 +77,10 @@ export class QueueRegistry {
   get(name: string): Queue<DocumentJob> {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue<DocumentJob>(name, { connection: this.connection, prefix: this.prefix });
+      // Nothing reads BullMQ's per-queue event stream (no QueueEvents: the document's own history and
+      // the tenant's lifecycle stream are the record), so it is kept short: at the default 10 000
+      // entries it held ~700 bytes per queued document (docs/performance.md).
+      q = new Queue<DocumentJob>(name, { connection: this.connection, prefix: this.prefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
       q.on('error', () => {}); // surfaced through the failing call; avoid unhandled 'error' events
       this.queues.set(name, q);
     }

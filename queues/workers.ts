@@ -8,11 +8,10 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts';
 import type { DocumentStore } from './document-store.ts';
 import type { FlowControl } from './flow-control.ts';
 import { LaneAdmission } from './lane-admission.ts';
-import { MicroBatcher } from './micro-batcher.ts';
 import type { DocumentSender, DocumentSigner, SendResult } from './ports.ts';
 import { backoffDelayMs } from './retry-policy.ts';
 import { Semaphore } from './semaphore.ts';
-import { processLaneJob, type FinishedEvent, type LaneContext, type SignRequest, type SignResponse } from './send-processor.ts';
+import { processLaneJob, type FinishedEvent, type LaneContext } from './send-processor.ts';
 import { intakeQueueName, jobIdOf, laneJobOptions, laneKey, laneQueueName, type DocumentJob, type LaneRef, type QueueRegistry } from './topology.ts';
 import type { DocumentRecord } from '../domain/document-record.ts';
 
@@ -103,6 +102,29 @@ export class QueueWorkers {
     return 'admitted';
   }
 
+  /**
+   * Intake's short way: when the lane has room and nobody here waits for it, the document's lane job is
+   * added at once (the same job an intake worker would add, same id), skipping the intake job (about 40
+   * Redis commands: add, move to active, move to finished; docs/performance.md). Never for a paused
+   * tenant or controller: those documents wait in the intake queue as before. False: take the queued way.
+   */
+  async admitDirect(data: DocumentJob, tenantPausedInConfig: boolean): Promise<boolean> {
+    if (tenantPausedInConfig || !this.intakeWorkers.has(data.tenant)) return false;
+    const lane = { accessPoint: data.accessPoint, controller: data.controller };
+    const key = laneKey(lane);
+    const pauses = this.deps.flow.recentPauses();
+    if (!pauses || pauses.controllers.has(lane.controller) || pauses.tenants.has(data.tenant)) return false;
+    this.ensureLane(lane);
+    if (!this.admission.tryTakeNow(key)) return false;
+    try {
+      await this.deps.producers.lane(lane).add('send', data, { ...laneJobOptions(this.deps.queuesConfig()), jobId: jobIdOf(data) });
+    } catch (err) {
+      this.admission.giveBack(key);
+      throw err;
+    }
+    return true;
+  }
+
   private breakerFor(accessPoint: string): CircuitBreaker {
     let b = this.breakers.get(accessPoint);
     if (!b) {
@@ -121,8 +143,10 @@ export class QueueWorkers {
     if (this.lanes.has(key)) return;
     const cfg = this.deps.queuesConfig();
     const events = this.deps.events;
-    const signBatcher = new MicroBatcher<SignRequest, SignResponse>(cfg.batch, (items) => Promise.allSettled(items.map((i) => this.deps.signer.sign(i.identity, i.xml))));
-    const ctx: LaneContext = { lane, signBatcher, sendSlots: new Semaphore(cfg.laneConcurrency) };
+    // Each document goes to the signer as soon as its job runs: the signer pool queues per signing key and
+    // each key's thread drains what is queued (certs/signer-pool.ts), so gathering a batch here first
+    // only added a timer hop and latency (docs/performance.md).
+    const ctx: LaneContext = { lane, sign: (identity, xml) => this.deps.signer.sign(identity, xml), sendSlots: new Semaphore(cfg.laneConcurrency) };
     const worker = new Worker<DocumentJob>(
       laneQueueName(lane),
       (job, token) =>
@@ -141,7 +165,7 @@ export class QueueWorkers {
       {
         connection: this.deps.connection,
         prefix: this.deps.prefix,
-        // The lane pulls up to a batch of documents at once; sends are bounded separately by sendSlots.
+        // The lane holds up to batch.size documents at once (signing); sends are bounded separately by sendSlots.
         concurrency: Math.max(cfg.batch.size, cfg.laneConcurrency),
         lockDuration: cfg.lockDurationMs,
         stalledInterval: cfg.lockDurationMs,

@@ -54,6 +54,23 @@ describe('queues/document-store (real Redis)', function () {
 
   const keysOf = async () => (await redis.keys(`${prefix}:*`)).sort();
 
+  it('stores the large JSON fields deflated and reads them back equal; a record with plain JSON still reads', async () => {
+    const header = { documentId: 'x', title: 'Käyntikirjaus ✓', authors: Array.from({ length: 8 }, (_, i) => ({ oid: `${ORG}.${i}`, name: `Tekijä ${i}` })) };
+    const res = await store.create(input({ header: header as unknown as CreateInput['header'] }), PAYLOAD);
+    const rec = (res as { record: DocumentRecord }).record;
+    const key = `${prefix}:doc:${rec.tenant}:${rec.documentId}`;
+    const raw = await redis.hmget(key, 'decision', 'header');
+    for (const v of raw) expect(v!.startsWith('z:'), String(v).slice(0, 20)).to.equal(true);
+    const back = (await store.get(rec.tenant, rec.documentId))!;
+    expect(back.header).to.deep.equal(header);
+    expect(back.decision).to.deep.equal(rec.decision);
+    // Written by an earlier version: plain JSON.
+    await redis.hset(key, 'decision', JSON.stringify(rec.decision), 'header', JSON.stringify(header));
+    const old = (await store.get(rec.tenant, rec.documentId))!;
+    expect(old.header).to.deep.equal(header);
+    expect(old.decision).to.deep.equal(rec.decision);
+  });
+
   it('create stores record, bytes, history, submission, owner and open-set entry', async () => {
     const res = await store.create(input(), PAYLOAD);
     expect(res.created).to.equal(true);

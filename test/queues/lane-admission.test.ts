@@ -32,6 +32,42 @@ function simulatedLane(highWater: number, pollMs = 10) {
 }
 
 describe('queues/lane-admission', () => {
+  describe('tryTakeNow (intake straight into the lane)', () => {
+    it('takes a slot only from a fresh count with room, and never while others wait', async () => {
+      const lane = simulatedLane(2, 10_000);
+      expect(lane.admission.tryTakeNow('L'), 'never counted').to.equal(false); // starts a count
+      await lane.admit('L', 'a'); // counts the lane: room for 2, one taken
+      expect(lane.admission.tryTakeNow('L')).to.equal(true); // the second slot
+      expect(lane.admission.tryTakeNow('L'), 'full').to.equal(false);
+      // A queued admission waits for room; no direct take may pass it.
+      const waiting = lane.admit('L', 'b');
+      await until(() => lane.admission.waiting('L') === 1, 'b waits');
+      lane.admission.notify('L'); // a slot frees up: it belongs to the waiter
+      await waiting;
+      expect(lane.admitted).to.deep.equal(['a', 'b']);
+      expect(lane.admission.tryTakeNow('L'), 'full again').to.equal(false);
+      lane.admission.giveBack('L');
+      expect(lane.admission.tryTakeNow('L'), 'a given-back slot').to.equal(true);
+    });
+
+    it('does not trust a count older than recountMs', async () => {
+      const admission = new LaneAdmission(async () => 0, () => 10, 10, 30);
+      await admission.admit('L', async () => {});
+      expect(admission.tryTakeNow('L')).to.equal(true);
+      await sleep(60);
+      expect(admission.tryTakeNow('L')).to.equal(false);
+      // …but that look started a count in the background: the next document finds it fresh.
+      await until(() => admission.tryTakeNow('L'), 'a fresh count');
+    });
+
+    it('takes nothing after close', async () => {
+      const lane = simulatedLane(5);
+      await lane.admit('L', 'a');
+      lane.admission.close();
+      expect(lane.admission.tryTakeNow('L')).to.equal(false);
+    });
+  });
+
   it('admits at once while the lane has room', async () => {
     const lane = simulatedLane(3);
     await Promise.all(['a', 'b', 'c'].map((n) => lane.admit('L', n)));

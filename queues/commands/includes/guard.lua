@@ -5,7 +5,10 @@
 --   ARGV[4] transition kind  ARGV[5] at  ARGV[6] code ('' for none)  ARGV[7] documentId
 --   ARGV[8], ARGV[9] per-transition extras  ARGV[10] n  ARGV[11 .. 10+n] history entries (JSON)
 --   ARGV[11+n ..] record field/value pairs
-local current = redis.call('HGET', KEYS[1], 'status')
+-- One read of what the transition needs from the record (status for the guard, submissionId for the
+-- event, run for the reply): each redis.call is a command Redis counts (docs/performance.md).
+local stored = redis.call('HMGET', KEYS[1], 'status', 'submissionId', 'run')
+local current = stored[1] or nil
 local allowed = false
 if current then
   for s in string.gmatch(ARGV[1], '%S+') do
