@@ -5,7 +5,8 @@
 // 5xx) is retried with backoff and, after `retries`, left unanswered for the next run. A stop signal
 // lets the requests in flight finish, writes the journal and the report, and ends the run.
 import { errorCodeOf } from '../../domain/errors.ts';
-import { TokenBucket } from '../../queues/rate-limiter.ts';
+import { RateLimiterMemory, RateLimiterQueue } from 'rate-limiter-flexible';
+import { windowFor } from '../../queues/shared-rate-limiter.ts';
 import { submitBody, type SubmitAnswer } from '../client/gateway-client.ts';
 import { BackfillJournal } from './backfill-journal.ts';
 import { startProgress } from './backfill-progress.ts';
@@ -64,7 +65,10 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillOutcome> 
   o.progress.stream.write(`backfill: counting the documents in ${o.source.location}\n`);
   const tally = newTally(await o.source.count());
   const unanswered: Array<{ file: string; reason: string }> = [];
-  const bucket = new TokenBucket(o.rate);
+  // The same windows as the gateway's own send rate (queues/shared-rate-limiter.ts), kept in this process:
+  // one backfill run is one client, and waiting callers are served in arrival order.
+  const { points, durationSeconds } = windowFor(o.rate);
+  const pace = new RateLimiterQueue(new RateLimiterMemory({ points, duration: durationSeconds }), { maxQueueSize: Number.MAX_SAFE_INTEGER });
   const backoff = o.backoffMs ?? defaultBackoff;
   const abort = new AbortController();
   let stoppedBecause: string | undefined;
@@ -100,7 +104,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillOutcome> 
     for (let attempt = 0; attempt <= o.retries; attempt++) {
       if (attempt > 0) await sleep(backoff(attempt));
       if (stoppedBecause) break;
-      await bucket.take();
+      await pace.removeTokens(1);
       if (stoppedBecause) break;
       tried = true;
       let answer: Answer;
