@@ -291,6 +291,21 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       logger,
     };
 
+    // What every intake form's stages need (gateway/intake/run-intake.ts): the REST route and the
+    // Kanta-native endpoint share it, so both forms pass the same stages with the same settings.
+    const intakeStages = {
+      store: intakeStore,
+      enqueue: (r: Parameters<Pipeline['enqueue']>[0]) => pipeline.enqueue(r),
+      routing,
+      schemaValidator: (ap: string) => snapshot.schemaValidators.get(ap),
+      incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
+      xmlLimits: () => cfg().gateway.xml,
+      accessPoint: (id: string) => cfg().kanta.accessPoints.find((a) => a.id === id),
+      audit: { log: audit, index: () => snapshot.index },
+      logger,
+      metrics,
+    };
+
     let shuttingDown = false;
     const app = createApp({
       logger,
@@ -305,19 +320,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       },
       routers: [
         intakeRouter({
-          store: intakeStore,
-          enqueue: (r) => pipeline.enqueue(r),
-          routing,
-          schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
-          incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
+          ...intakeStages,
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
           formats: intakeFormats({ json: { minter: new RedisDocumentOidMinter(fast, prefix), directory: cfg } }),
           bodyReadTimeoutMs: () => cfg().gateway.bodyReadTimeoutMs,
-          xmlLimits: () => cfg().gateway.xml,
-          accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id),
-          audit: { log: audit, index: () => snapshot.index },
-          logger,
-          metrics,
         }),
         statusRouter({ store: intakeStore, audit }),
         registryRightsRouter({ rights, index: () => snapshot.index, audit }),
@@ -343,16 +349,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       const waiter = new OutcomeWaiter({ store: intakeStore, events: new LifecycleEvents(fast, prefix), logger });
       toClose.push(async () => waiter.close());
       const nativeServer = await startKantaNativeEndpoint(nativeAtStart, cfg().gateway, {
-        store: intakeStore,
-        enqueue: (r) => pipeline.enqueue(r),
-        routing,
-        schemaValidator: (ap) => snapshot.schemaValidators.get(ap),
-        incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },
-        xmlLimits: () => cfg().gateway.xml,
-        accessPoint: (id) => cfg().kanta.accessPoints.find((a) => a.id === id),
-        audit: { log: audit, index: () => snapshot.index },
-        logger,
-        metrics,
+        ...intakeStages,
         config: nativeCfg,
         codes: () => cfg().kanta.codes,
         credentials: () => snapshot.credentials,
