@@ -10,6 +10,7 @@ import { ConfigHolder, type ReloadResult } from '../config/config-holder.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { DocumentSender, DocumentSigner } from '../domain/ports.ts';
+import type { DocumentRecord } from '../domain/document-record.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
 import { createRedis } from '../queues/redis-connection.ts';
@@ -295,7 +296,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     // Kanta-native endpoint share it, so both forms pass the same stages with the same settings.
     const intakeStages = {
       store: intakeStore,
-      enqueue: (r: Parameters<Pipeline['enqueue']>[0]) => pipeline.enqueue(r),
+      enqueue: (r: DocumentRecord, payload?: Buffer) => (payload ? pipeline.enqueue(r, payload) : pipeline.enqueue(r)),
       routing,
       schemaValidator: (ap: string) => snapshot.schemaValidators.get(ap),
       incomingSignatures: { verifier, rule: () => cfg().signer.incomingSigner, addSystemSignature: () => cfg().signer.addSystemSignature, trustedCaPems: () => snapshot.trustedCaPems },

@@ -189,44 +189,57 @@ export class RedisMetricsSources implements MetricsSources {
     for (const l of [...this.opts.knownLanes(), ...found.lanes]) lanes.set(laneQueueName(l), l);
     const tenants = new Set([...this.opts.tenants().map((t) => t.id), ...found.tenants]);
     const [laneRows, intakeRows] = await Promise.all([
-      Promise.all([...lanes.entries()].map(async ([name, l]) => ({ accessPoint: l.accessPoint, controller: l.controller, ...(await this.oneQueue(name)) }))),
+      Promise.all([...lanes.entries()].map(async ([name, l]) => ({ accessPoint: l.accessPoint, controller: l.controller, ...(await this.oneQueue(name, l)) }))),
       Promise.all([...tenants].map(async (tenant) => ({ tenant, ...(await this.oneQueue(intakeQueueName(tenant))) }))),
     ]);
     return { lanes: laneRows, intakes: intakeRows };
   }
 
-  private async oneQueue(name: string): Promise<Omit<LaneStat, 'accessPoint' | 'controller'>> {
+  /** `lane`: also the documents running in a direct lane (queues/lane-leases.ts), which have no job. */
+  private async oneQueue(name: string, lane?: LaneRef): Promise<Omit<LaneStat, 'accessPoint' | 'controller'>> {
     const q = this.queue(name);
-    const [counts, oldestWaiting, active, delayed] = await Promise.all([
+    const leaseKey = lane ? this.keys.leases(lane.accessPoint, lane.controller) : undefined;
+    const [counts, oldestWaiting, active, delayed, leased, leaseSample] = await Promise.all([
       q.getJobCounts(...COUNT_STATES),
       // Oldest first (asc): the next job a worker takes from each list.
       q.getJobs(['waiting', 'prioritized'], 0, 0, true),
       q.getJobs(['active'], 0, ACTIVE_SAMPLE - 1),
       // Retries and dependency waits: a bounded sample, soonest due first.
       q.getJobs(['delayed'], 0, DELAYED_SAMPLE - 1, true),
+      leaseKey ? this.opts.redis.zcard(leaseKey) : Promise.resolve(0),
+      leaseKey ? this.opts.redis.zrange(leaseKey, '0', String(ACTIVE_SAMPLE - 1)) : Promise.resolve([] as string[]),
     ]);
     const depth = DEPTH_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
-    const oldestMs = await this.oldestAcceptedMs([...oldestWaiting, ...active, ...delayed]);
+    const direct = leaseSample.flatMap((m) => {
+      const [tenant, documentId] = m.split('\n');
+      return tenant && documentId ? [{ tenant, documentId }] : [];
+    });
+    const oldestMs = await this.oldestAcceptedMs([...oldestWaiting, ...active, ...delayed], direct);
     return {
       depth,
-      inFlight: counts.active ?? 0,
+      // A document in a direct lane is what an active job is on the BullMQ way.
+      inFlight: (counts.active ?? 0) + leased,
       oldestWaitingAgeSeconds: oldestMs === undefined ? 0 : Math.max(0, (this.now() - oldestMs) / 1000),
-      counts: Object.fromEntries(COUNT_STATES.map((s) => [s, counts[s] ?? 0])),
+      counts: { ...Object.fromEntries(COUNT_STATES.map((s) => [s, counts[s] ?? 0])), ...(lane ? { direct: leased } : {}) },
     };
   }
 
   /** The earliest acceptance among the jobs' documents (the job's own timestamp when the record is gone). */
-  private async oldestAcceptedMs(jobs: Array<Job<DocumentJob> | undefined>): Promise<number | undefined> {
+  private async oldestAcceptedMs(jobs: Array<Job<DocumentJob> | undefined>, direct: Array<{ tenant: string; documentId: string }> = []): Promise<number | undefined> {
     const present = jobs.filter((j): j is Job<DocumentJob> => !!j && !!j.data);
-    if (present.length === 0) return undefined;
-    const replies = await this.opts.documents.acceptedAtOf(present.map((j) => j.data));
+    if (present.length === 0 && direct.length === 0) return undefined;
+    const replies = await this.opts.documents.acceptedAtOf([...present.map((j) => j.data), ...direct]);
     let oldest = Infinity;
     present.forEach((j, i) => {
       const accepted = replies[i];
       const ms = typeof accepted === 'string' ? Date.parse(accepted) : NaN;
       oldest = Math.min(oldest, Number.isNaN(ms) ? j.timestamp : ms);
     });
-    return oldest;
+    direct.forEach((_d, k) => {
+      const ms = Date.parse(replies[present.length + k] ?? '');
+      if (!Number.isNaN(ms)) oldest = Math.min(oldest, ms);
+    });
+    return oldest === Infinity ? undefined : oldest;
   }
 
   private async pausedNow(): Promise<{ controllers: string[]; tenants: string[] }> {

@@ -219,7 +219,7 @@ export function createMetrics(): GatewayMetrics {
   };
   stateGauge('kgw_lane_depth', 'Jobs waiting in a send lane (waiting, delayed, prioritized), by access point and controller', ['access_point', 'controller'], 'queues', lanes((l) => l.depth));
   stateGauge('kgw_lane_oldest_waiting_age_seconds', 'Seconds since acceptance of the oldest document still in a send lane (0 when empty)', ['access_point', 'controller'], 'queues', lanes((l) => l.oldestWaitingAgeSeconds));
-  stateGauge('kgw_lane_in_flight', 'Jobs a worker holds in a send lane right now', ['access_point', 'controller'], 'queues', lanes((l) => l.inFlight));
+  stateGauge('kgw_lane_in_flight', 'Documents a send lane works on right now: jobs a worker holds and direct-lane runs', ['access_point', 'controller'], 'queues', lanes((l) => l.inFlight));
   stateGauge('kgw_intake_depth', 'Documents waiting for admission into a send lane, by tenant', ['tenant'], 'queues', intakes((t) => t.depth));
   stateGauge('kgw_intake_oldest_waiting_age_seconds', 'Seconds since acceptance of the oldest document waiting for admission, by tenant (0 when empty)', ['tenant'], 'queues', intakes((t) => t.oldestWaitingAgeSeconds));
   const queueJobs = stateGauge('kgw_queue_jobs', 'BullMQ jobs per queue and state', ['queue', 'state'], 'queues', (v, g) => {

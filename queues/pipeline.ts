@@ -9,11 +9,12 @@ import type { DocumentRecord } from '../domain/document-record.ts';
 import type { CircuitState } from './circuit-breaker.ts';
 import type { DocumentStore } from './document-store.ts';
 import { FlowControl, type ControlState } from './flow-control.ts';
+import { LaneLeases } from './lane-leases.ts';
 import type { DocumentSender, DocumentSigner } from './ports.ts';
 import { queueCounts, type QueueCounts } from './queue-stats.ts';
 import { Recovery, type RerunFilter, type RerunResult } from './recovery.ts';
 import { RedisKeys } from './redis-keys.ts';
-import { QueueRegistry, intakeJobOptions, jobIdOf, type DocumentJob, type LaneRef } from './topology.ts';
+import { QueueRegistry, intakeJobOptions, jobIdOf, laneKey, laneQueueName, parseLaneQueueName, type DocumentJob, type LaneRef } from './topology.ts';
 import { QueueWorkers, settlesWithin, type PipelineEvents } from './workers.ts';
 
 export type { PipelineEvents } from './workers.ts';
@@ -46,16 +47,20 @@ export class Pipeline {
   private readonly producers: QueueRegistry;
   private readonly flow: FlowControl;
   private readonly recovery: Recovery;
+  private readonly leases: LaneLeases;
   private readonly workers: QueueWorkers | undefined;
   private readonly now: () => Date;
   private closing: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private reclaimTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: PipelineOptions) {
     this.producers = new QueueRegistry(opts.producerConnection, opts.prefix);
     this.now = opts.now ?? (() => new Date());
-    this.flow = new FlowControl({ redis: opts.redis, keys: new RedisKeys(opts.prefix), producers: this.producers, knownLanes: opts.lanes, now: this.now });
-    this.recovery = new Recovery({ store: opts.store, producers: this.producers, enqueue: (r) => this.enqueue(r), now: this.now });
+    const keys = new RedisKeys(opts.prefix);
+    this.flow = new FlowControl({ redis: opts.redis, keys, producers: this.producers, knownLanes: opts.lanes, now: this.now });
+    this.leases = new LaneLeases({ redis: opts.redis, keys, leaseMs: () => this.queuesConfig().lockDurationMs, onError: (err) => opts.events?.onError?.('lane-leases', err) });
+    this.recovery = new Recovery({ store: opts.store, producers: this.producers, leases: this.leases, enqueue: (r) => this.enqueue(r), now: this.now });
     if (opts.runWorkers !== false) {
       this.workers = new QueueWorkers({
         connection: opts.workerConnection,
@@ -64,6 +69,7 @@ export class Pipeline {
         signer: opts.signer,
         sender: opts.sender,
         producers: this.producers,
+        leases: this.leases,
         flow: this.flow,
         queuesConfig: () => this.queuesConfig(),
         events: opts.events,
@@ -77,8 +83,41 @@ export class Pipeline {
     if (p.workers) {
       await p.syncWorkers();
       p.startPeriodicSweep();
+      p.startLeaseReclaim();
     }
     return p;
+  }
+
+  /** Every lockDurationMs, documents whose direct-lane lease ran out go to their BullMQ lanes. */
+  private startLeaseReclaim(): void {
+    let running = false;
+    this.reclaimTimer = setInterval(() => {
+      if (running || this.closing || !this.workers) return;
+      running = true;
+      this.workers
+        .reclaimExpiredLeases(this.allLanes())
+        .catch((err) => this.opts.events?.onError?.('lease-reclaim', err))
+        .finally(() => {
+          running = false;
+        });
+    }, this.queuesConfig().lockDurationMs);
+    this.reclaimTimer.unref();
+  }
+
+  /** Configured lanes and any this process has a queue handle for (a lane of an older configuration). */
+  private allLanes(): LaneRef[] {
+    const lanes = new Map<string, LaneRef>();
+    for (const l of this.knownLanes()) lanes.set(laneKey(l), l);
+    for (const name of this.producers.names()) {
+      const l = parseLaneQueueName(name);
+      if (l) lanes.set(laneKey(l), l);
+    }
+    return [...lanes.values()];
+  }
+
+  /** Reclaims run-out direct-lane leases now (what the periodic reclaim does; for tests and tools). */
+  reclaimExpiredLeases(): Promise<number> {
+    return this.workers?.reclaimExpiredLeases(this.allLanes()) ?? Promise.resolve(0);
   }
 
   private startPeriodicSweep(): void {
@@ -121,13 +160,20 @@ export class Pipeline {
   }
 
   /**
-   * Accepts a stored document: straight into its send lane when the lane has room here (see
-   * QueueWorkers.admitDirect), else into its tenant's intake queue for fair admission.
+   * Puts a stored document on its way: straight into its send lane when the lane has room here (see
+   * QueueWorkers.admitDirect), else into its tenant's intake queue for fair admission. `payload`: the
+   * bytes of a document this process has just accepted (`record` is then the record as stored), which
+   * may run in the direct lane. Without it (a resubmission, the sweep, a rerun) a document some
+   * process runs directly right now is left alone, as BullMQ leaves a job whose id exists.
    */
-  async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run' | 'accessPoint' | 'controller'>): Promise<void> {
+  async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run' | 'accessPoint' | 'controller'>): Promise<void>;
+  async enqueue(record: DocumentRecord, payload: Buffer): Promise<void>;
+  async enqueue(record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'run' | 'accessPoint' | 'controller'>, payload?: Buffer): Promise<void> {
     const data: DocumentJob = { tenant: record.tenant, documentId: record.documentId, run: record.run, accessPoint: record.accessPoint, controller: record.controller };
+    if (!payload && (await this.leases.isLeased(data))) return;
     const tenantPaused = this.opts.config().tenants.find((t) => t.id === record.tenant)?.paused === true;
-    if (this.workers && !this.closing && (await this.workers.admitDirect(data, tenantPaused))) return;
+    const state = payload ? { record: record as DocumentRecord, signed: undefined, payload } : undefined;
+    if (this.workers && !this.closing && (await this.workers.admitDirect(data, tenantPaused, state))) return;
     await this.producers.intake(record.tenant).add('admit', data, { ...intakeJobOptions(this.queuesConfig()), jobId: jobIdOf(data) });
   }
 
@@ -174,19 +220,27 @@ export class Pipeline {
   }
 
   /** Job counts per queue this process knows, for the ops API and the metrics gauge. */
-  queueCounts(): Promise<QueueCounts> {
-    return queueCounts(
+  async queueCounts(): Promise<QueueCounts> {
+    const counts = await queueCounts(
       this.producers,
       this.knownLanes(),
       this.opts.config().tenants.map((t) => t.id),
     );
+    // Documents running in a direct lane have no job; their leases count them (queues/lane-leases.ts).
+    for (const lane of this.allLanes()) {
+      const row = counts[laneQueueName(lane)];
+      if (row) row.direct = await this.leases.count(lane);
+    }
+    return counts;
   }
 
   /** Stops the workers (see QueueWorkers.close), then the producers. */
   async close(graceMs = 10_000): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.sweepTimer);
+      clearInterval(this.reclaimTimer);
       await this.workers?.close(graceMs);
+      await settlesWithin(this.leases.close(), 2_000);
       await settlesWithin(this.producers.close(), 2_000);
     })();
     return this.closing;

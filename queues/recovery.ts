@@ -3,6 +3,7 @@
 import type { DocumentRecord } from '../domain/document-record.ts';
 import { errorCodeOf, GatewayError } from '../domain/errors.ts';
 import type { DocumentStore } from './document-store.ts';
+import type { LaneLeases } from './lane-leases.ts';
 import { jobIdOf, type QueueRegistry } from './topology.ts';
 
 export interface RerunFilter {
@@ -24,6 +25,7 @@ export type Enqueue = (record: Pick<DocumentRecord, 'tenant' | 'documentId' | 'r
 export interface RecoveryDeps {
   store: DocumentStore;
   producers: QueueRegistry;
+  leases: LaneLeases;
   enqueue: Enqueue;
   now(): Date;
 }
@@ -34,7 +36,8 @@ export class Recovery {
   constructor(private readonly deps: RecoveryDeps) {}
 
   /**
-   * Streams the open set; a document whose intake or lane job is still live is left alone, anything
+   * Streams the open set; a document whose intake or lane job is still live, or that a process runs in
+   * its direct lane (a live lease, queues/lane-leases.ts), is left alone, anything
    * else is re-enqueued (stale finished jobs with the same id are removed first, or BullMQ would ignore
    * the add). `olderThanMs` skips documents touched recently: the periodic sweep must not race an
    * intake that has stored a document and is about to enqueue it (harmless, only wasteful). A
@@ -48,6 +51,7 @@ export class Recovery {
       if (Date.parse(rec.updatedAt) > cutoff) continue;
       checked += 1;
       const id = jobIdOf(rec);
+      if (await this.deps.leases.isLeased(rec)) continue;
       const intake = this.deps.producers.intake(rec.tenant);
       const lane = this.deps.producers.lane({ accessPoint: rec.accessPoint, controller: rec.controller });
       const [s1, s2] = await Promise.all([intake.getJobState(id), lane.getJobState(id)]);

@@ -15,6 +15,8 @@
 //   {p}:paused:tenants           set    tenants whose intake is paused
 //   {p}:parked-lanes             hash   "accessPoint|controller" → why the archive parked the lane
 //   {p}:rate:{accessPoint}       string the shared send-rate window's counter (rate-limiter-flexible)
+//   {p}:leases:{ap}:{controller} zset   "tenant\ndocId\nrun" → lease expiry (epoch ms) of each document a
+//                                       process runs in its direct lane, outside BullMQ (queues/lane-leases.ts)
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
@@ -74,6 +76,11 @@ export class RedisKeys {
 
   get parkedLanes(): string {
     return `${this.prefix}:parked-lanes`;
+  }
+
+  /** The direct lane's leases of one send lane (queues/lane-leases.ts). */
+  leases(accessPoint: string, controller: string): string {
+    return `${this.prefix}:leases:${accessPoint}:${controller}`;
   }
 
   /** rate-limiter-flexible's keyPrefix: it names the counter `{this}:{accessPoint}`. */

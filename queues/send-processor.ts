@@ -3,14 +3,14 @@
 // bytes are stored before the first send; every resend (retry, crash recovery, rerun) sends exactly
 // those bytes with a new message id, so the archive's identical-resend rule makes a duplicate a no-op.
 // Every state change is a lifecycle transition applied by the store (domain/lifecycle.ts).
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { AckRecord } from '../domain/document-record.ts';
 import type { SignatureReceipt } from '../domain/signature-receipt.ts';
 import { errorCodeOf, isErrorCode, ERROR_CATALOGUE } from '../domain/errors.ts';
 import { codeOf, type Transition } from '../domain/lifecycle.ts';
 import type { QueuesConfig } from '../config/schema.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus } from './document-store.ts';
+import { TERMINAL_STATUSES, type DocumentRecord, type DocumentStore, type DocumentStatus, type SendState } from './document-store.ts';
 import type { DocumentSender, SendResult } from './ports.ts';
 import { retryBudgetExhausted } from './retry-policy.ts';
 import type { Semaphore } from './semaphore.ts';
@@ -55,20 +55,31 @@ export interface SendProcessorDeps {
   now(): Date;
 }
 
-async function delayJob(job: Job<DocumentJob>, token: string | undefined, untilMs: number): Promise<never> {
-  await job.moveToDelayed(untilMs, token);
-  throw new DelayedError();
+/**
+ * One run of a document through the lane, whoever holds it: a BullMQ lane job (queues/workers.ts) or
+ * the direct lane of the process that accepted it (queues/direct-lane.ts).
+ */
+export interface LaneJob {
+  data: DocumentJob;
+  /** Attempts this job already spent (BullMQ's attemptsMade). */
+  attemptsMade: number;
+  /** Attempts this job may spend in all (BullMQ's opts.attempts). */
+  maxAttempts: number;
+  /** The document waits until then, spending no attempt (a BullMQ job moves to delayed); never returns. */
+  delayUntil(untilMs: number): Promise<never>;
+  /** The record and bytes already in hand (a document just accepted here): spares the read. */
+  state?: SendState;
 }
 
 function messageOf(code: string, text?: string): string {
   return text ?? (isErrorCode(code) ? ERROR_CATALOGUE[code].message : code);
 }
 
-export async function processLaneJob(job: Job<DocumentJob>, token: string | undefined, ctx: LaneContext, deps: SendProcessorDeps): Promise<DocumentStatus> {
+export async function processLaneJob(job: LaneJob, ctx: LaneContext, deps: SendProcessorDeps): Promise<DocumentStatus> {
   const { tenant, documentId, run } = job.data;
   const ref = { tenant, documentId };
   const { store } = deps;
-  const state = await store.loadForSend(tenant, documentId);
+  const state = job.state ?? (await store.loadForSend(tenant, documentId));
   if (!state) throw new UnrecoverableError('QUEUE_PAYLOAD_MISSING: the document record is gone');
   const rec = state.record;
   // A job of an earlier run, or a document already finished (e.g. a stalled job re-run after its ack).
@@ -89,7 +100,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   // asiakkuusasiakirja that opened its right. Waiting spends no attempt.
   for (const dep of rec.dependsOn) {
     const d = await store.findById(dep);
-    if (d && !TERMINAL_STATUSES.has(d.status)) await delayJob(job, token, deps.now().getTime() + cfg.dependencyPollMs);
+    if (d && !TERMINAL_STATUSES.has(d.status)) await job.delayUntil(deps.now().getTime() + cfg.dependencyPollMs);
   }
 
   const attempt = rec.attempts + 1;
@@ -122,7 +133,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
   if (!admission.pass) {
     // Keep the signature even though the send waits: the bytes are final from here on.
     if (receipt) await store.apply({ kind: 'sign', ref, signed, signature: receipt }, deps.now());
-    await delayJob(job, token, admission.retryAtMs);
+    await job.delayUntil(admission.retryAtMs);
   }
 
   try {
@@ -166,7 +177,7 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
         await finish({ kind: 'park', ref, code: 'QUEUE_PARENT_UNKNOWN', text: `the archive does not know the parent ${rec.header.parent.id} and it never passed through the gateway (waited ${cfg.unknownParentWaitSeconds} s)`, ack });
         throw new UnrecoverableError('QUEUE_PARENT_UNKNOWN');
       }
-      if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      if (retryBudgetExhausted(rec.acceptedAt, deps.now(), cfg.retry.retryBudgetHours) || job.attemptsMade + 1 >= job.maxAttempts) {
         deps.onRetryBudgetExhausted?.(rec);
         await finish({ kind: 'park-retry-exhausted', ref, text: `last error ${code}: ${messageOf(code!, result.text)}`, ack });
         throw new UnrecoverableError('QUEUE_RETRY_BUDGET_EXHAUSTED');
@@ -183,6 +194,6 @@ export async function processLaneJob(job: Job<DocumentJob>, token: string | unde
     case 'park-controller':
       await store.apply({ kind: 'await-controller', ref, code: code!, ack }, deps.now());
       await deps.onControllerBlocked(ctx.lane, code!, messageOf(code!, result.text));
-      return delayJob(job, token, deps.now().getTime() + 1_000);
+      return job.delayUntil(deps.now().getTime() + 1_000);
   }
 }

@@ -5,13 +5,15 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { QueuesConfig } from '../config/schema.ts';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts';
-import type { DocumentStore } from './document-store.ts';
+import { DirectLane } from './direct-lane.ts';
+import type { DocumentStore, SendState } from './document-store.ts';
 import type { FlowControl } from './flow-control.ts';
 import { LaneAdmission } from './lane-admission.ts';
+import type { LaneLeases } from './lane-leases.ts';
 import type { DocumentSender, DocumentSigner, SendResult } from './ports.ts';
 import { backoffDelayMs } from './retry-policy.ts';
 import { Semaphore } from './semaphore.ts';
-import { processLaneJob, type FinishedEvent, type LaneContext } from './send-processor.ts';
+import { processLaneJob, type FinishedEvent, type LaneContext, type LaneJob, type SendProcessorDeps } from './send-processor.ts';
 import { intakeQueueName, jobIdOf, laneJobOptions, laneKey, laneQueueName, type DocumentJob, type LaneRef, type QueueRegistry } from './topology.ts';
 import type { DocumentRecord } from '../domain/document-record.ts';
 
@@ -32,6 +34,7 @@ export interface QueueWorkersDeps {
   signer: DocumentSigner;
   sender: DocumentSender;
   producers: QueueRegistry;
+  leases: LaneLeases;
   flow: FlowControl;
   queuesConfig(): QueuesConfig;
   events: PipelineEvents | undefined;
@@ -41,6 +44,19 @@ export interface QueueWorkersDeps {
 interface LaneRuntime {
   worker: Worker<DocumentJob>;
   ctx: LaneContext;
+}
+
+/** A BullMQ lane job as the send processor sees it. */
+function bullmqLaneJob(job: Job<DocumentJob>, token: string | undefined): LaneJob {
+  return {
+    data: job.data,
+    attemptsMade: job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    delayUntil: async (untilMs) => {
+      await job.moveToDelayed(untilMs, token);
+      throw new DelayedError();
+    },
+  };
 }
 
 /** Waits for `p` at most `ms`; true when it settled in time. */
@@ -59,15 +75,69 @@ export class QueueWorkers {
   private readonly intakeWorkers = new Map<string, Worker<DocumentJob>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly admission: LaneAdmission;
+  private readonly direct: DirectLane;
 
   constructor(private readonly deps: QueueWorkersDeps) {
     this.admission = new LaneAdmission(
       async (key) => {
         const [accessPoint, controller] = key.split('|') as [string, string];
-        return deps.producers.lane({ accessPoint, controller }).getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        const lane = { accessPoint, controller };
+        // The direct lane's documents are the lane's too: a lease per document running outside BullMQ.
+        const [jobs, leased] = await Promise.all([deps.producers.lane(lane).getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'), deps.leases.count(lane)]);
+        return jobs + leased;
       },
       () => deps.queuesConfig().laneHighWater,
     );
+    this.direct = new DirectLane({
+      leases: deps.leases,
+      run: (job) => {
+        const lane = { accessPoint: job.data.accessPoint, controller: job.data.controller };
+        return processLaneJob(job, this.lanes.get(laneKey(lane))!.ctx, this.processorDeps());
+      },
+      handOver: async (data, opts) => {
+        await deps.producers.lane(data).add('send', data, { ...laneJobOptions(deps.queuesConfig()), jobId: jobIdOf(data), delay: opts.delayMs, attempts: opts.attempts });
+      },
+      queuesConfig: () => deps.queuesConfig(),
+      onLeftLane: (key) => this.admission.notify(key),
+      onError: (where, err) => deps.events?.onError?.(where, err),
+      now: () => deps.now().getTime(),
+    });
+  }
+
+  private processor: SendProcessorDeps | undefined;
+
+  private processorDeps(): SendProcessorDeps {
+    const events = this.deps.events;
+    return (this.processor ??= {
+      store: this.deps.store,
+      sender: this.deps.sender,
+      breakerFor: (ap) => this.breakerFor(ap),
+      queuesConfig: () => this.deps.queuesConfig(),
+      onControllerBlocked: (l, code, text) => this.deps.flow.parkLane(l, code, text),
+      now: this.deps.now,
+      ...(events?.recordFinished ? { recordFinished: events.recordFinished } : {}),
+      ...(events?.onFinished ? { onFinished: events.onFinished } : {}),
+      ...(events?.onRetryBudgetExhausted ? { onRetryBudgetExhausted: events.onRetryBudgetExhausted } : {}),
+      ...(events?.onSend ? { onSend: events.onSend } : {}),
+    });
+  }
+
+  /**
+   * Hands the documents whose direct-lane lease ran out (the process running them died or hung) to
+   * their BullMQ lanes, as the stalled-job check does for a lane job whose lock ran out.
+   */
+  async reclaimExpiredLeases(lanes: readonly LaneRef[]): Promise<number> {
+    let reclaimed = 0;
+    for (const lane of lanes) {
+      const expired = await this.deps.leases.expired(lane);
+      if (expired.length === 0) continue;
+      this.ensureLane(lane);
+      const opts = laneJobOptions(this.deps.queuesConfig());
+      for (const data of expired) await this.deps.producers.lane(lane).add('send', data, { ...opts, jobId: jobIdOf(data) });
+      await this.deps.leases.drop(lane, expired);
+      reclaimed += expired.length;
+    }
+    return reclaimed;
   }
 
   hasIntake(tenant: string): boolean {
@@ -103,12 +173,15 @@ export class QueueWorkers {
   }
 
   /**
-   * Intake's short way: when the lane has room and nobody here waits for it, the document's lane job is
-   * added at once (the same job an intake worker would add, same id), skipping the intake job (about 40
-   * Redis commands: add, move to active, move to finished; docs/performance.md). Never for a paused
-   * tenant or controller: those documents wait in the intake queue as before. False: take the queued way.
+   * Intake's short way: when the lane has room and nobody here waits for it, the document enters the
+   * lane at once, skipping the intake job (about 40 Redis commands: add, move to active, move to
+   * finished; docs/performance.md). With the record and bytes in hand (`state`: a document just accepted
+   * here) it runs in the direct lane (queues/direct-lane.ts), with no BullMQ job at all while nothing
+   * makes it wait; otherwise its lane job is added (the same job an intake worker would add, same id).
+   * Never for a paused tenant or controller: those documents wait in the intake queue as before. False:
+   * take the queued way.
    */
-  async admitDirect(data: DocumentJob, tenantPausedInConfig: boolean): Promise<boolean> {
+  async admitDirect(data: DocumentJob, tenantPausedInConfig: boolean, state?: SendState): Promise<boolean> {
     if (tenantPausedInConfig || !this.intakeWorkers.has(data.tenant)) return false;
     const lane = { accessPoint: data.accessPoint, controller: data.controller };
     const key = laneKey(lane);
@@ -116,6 +189,7 @@ export class QueueWorkers {
     if (!pauses || pauses.controllers.has(lane.controller) || pauses.tenants.has(data.tenant)) return false;
     this.ensureLane(lane);
     if (!this.admission.tryTakeNow(key)) return false;
+    if (state && this.direct.tryRun(data, state)) return true;
     try {
       await this.deps.producers.lane(lane).add('send', data, { ...laneJobOptions(this.deps.queuesConfig()), jobId: jobIdOf(data) });
     } catch (err) {
@@ -142,26 +216,13 @@ export class QueueWorkers {
     const key = laneKey(lane);
     if (this.lanes.has(key)) return;
     const cfg = this.deps.queuesConfig();
-    const events = this.deps.events;
     // Each document goes to the signer as soon as its job runs: the signer pool queues per signing key and
     // each key's thread drains what is queued (certs/signer-pool.ts), so gathering a batch here first
     // only added a timer hop and latency (docs/performance.md).
     const ctx: LaneContext = { lane, sign: (identity, xml) => this.deps.signer.sign(identity, xml), sendSlots: new Semaphore(cfg.laneConcurrency) };
     const worker = new Worker<DocumentJob>(
       laneQueueName(lane),
-      (job, token) =>
-        processLaneJob(job, token, ctx, {
-          store: this.deps.store,
-          sender: this.deps.sender,
-          breakerFor: (ap) => this.breakerFor(ap),
-          queuesConfig: () => this.deps.queuesConfig(),
-          onControllerBlocked: (l, code, text) => this.deps.flow.parkLane(l, code, text),
-          now: this.deps.now,
-          ...(events?.recordFinished ? { recordFinished: events.recordFinished } : {}),
-          ...(events?.onFinished ? { onFinished: events.onFinished } : {}),
-          ...(events?.onRetryBudgetExhausted ? { onRetryBudgetExhausted: events.onRetryBudgetExhausted } : {}),
-          ...(events?.onSend ? { onSend: events.onSend } : {}),
-        }),
+      (job, token) => processLaneJob(bullmqLaneJob(job, token), ctx, this.processorDeps()),
       {
         connection: this.deps.connection,
         prefix: this.deps.prefix,
@@ -188,7 +249,8 @@ export class QueueWorkers {
   async close(graceMs: number): Promise<void> {
     this.admission.close();
     const workers = [...this.intakeWorkers.values(), ...[...this.lanes.values()].map((l) => l.worker)];
-    const graceful = await settlesWithin(Promise.all(workers.map((w) => w.close())), graceMs);
+    // Direct runs still going when the grace ends keep their leases: they run out and are reclaimed.
+    const [graceful] = await Promise.all([settlesWithin(Promise.all(workers.map((w) => w.close())), graceMs), this.direct.close(graceMs)]);
     if (!graceful) {
       this.deps.events?.onError?.('shutdown', new Error(`workers did not finish within ${graceMs} ms; closing by force`));
       await settlesWithin(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), 2_000);

@@ -46,7 +46,8 @@ export type IntakeResult =
 
 export interface IntakeDeps {
   store: Pick<DocumentStore, 'get' | 'create' | 'discard'>;
-  enqueue(record: DocumentRecord): Promise<void>;
+  /** `payload`: the bytes of the document just accepted (it may then run in the direct lane, queues/direct-lane.ts). */
+  enqueue(record: DocumentRecord, payload?: Buffer): Promise<void>;
   routing: RoutingPort;
   /** The CDA schema validator for an access point, where one is configured. */
   schemaValidator?: (accessPointId: string) => CdaSchemaValidator | undefined;
@@ -161,8 +162,8 @@ export async function logAcceptance(submissionId: string, parsed: ParsedDocument
 }
 
 /** Queued, or removed again if that fails: nothing stored stays without its job. */
-export async function enqueueStored(record: DocumentRecord, deps: Pick<IntakeDeps, 'enqueue' | 'store'>): Promise<void> {
-  await storage(() => deps.enqueue(record)).catch(async (err: unknown) => {
+export async function enqueueStored(record: DocumentRecord, payload: Buffer, deps: Pick<IntakeDeps, 'enqueue' | 'store'>): Promise<void> {
+  await storage(() => deps.enqueue(record, payload)).catch(async (err: unknown) => {
     await deps.store.discard(record).catch(() => {});
     throw err;
   });
@@ -205,7 +206,7 @@ export async function runIntake(tenant: Tenant, submission: Submission, deps: In
       if (created.existing.contentSha256 !== sha256Hex(parsed.cda)) throw new GatewayError('INTAKE_DUPLICATE_DIFFERENT_CONTENT');
       return { kind: 'resubmitted', record: created.existing };
     }
-    await enqueueStored(created.record, deps);
+    await enqueueStored(created.record, parsed.cda, deps);
 
     const { header } = parsed;
     await deps.routing.afterAccept(tenant, header, operation, decision, granted, at).catch((err) =>

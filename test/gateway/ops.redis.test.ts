@@ -115,7 +115,7 @@ describe('ops API (full environment)', function () {
     const queues = r.body.queues as Record<string, Record<string, number>>;
     for (const t of ['region', 'hoiva', 'perhe']) expect(queues).to.have.property(`intake.${t}`);
     expect(queues).to.have.property(`lane.${DEMO.accessPoint}.${DEMO.perhe.oid}`);
-    expect(queues[`lane.${DEMO.accessPoint}.${DEMO.region.oid}`]).to.have.all.keys('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+    expect(queues[`lane.${DEMO.accessPoint}.${DEMO.region.oid}`]).to.have.all.keys('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'direct');
     expect(r.body.circuits).to.deep.equal({ [DEMO.accessPoint]: 'closed' });
     expect(r.body.openDocuments).to.be.a('number');
     const mem = r.body.redisMemoryPerOpenDocument as null | { sampled: number; averageBytes: number; averageDocumentBytes: number };

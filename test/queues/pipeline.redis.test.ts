@@ -71,6 +71,8 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   let circuitChanges: CircuitState[];
   /** Sender calls made when the circuit first opened (read in the listener: a loaded machine may poll past the open period). */
   let callsAtOpen: number | undefined;
+  /** When the circuit first opened. */
+  let openedAt: number | undefined;
   let budgetExhausted: string[];
   let serial = 0;
 
@@ -84,6 +86,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     sender = new ScriptedSender();
     circuitChanges = [];
     callsAtOpen = undefined;
+    openedAt = undefined;
     budgetExhausted = [];
   });
   afterEach(async () => {
@@ -107,7 +110,10 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       events: {
         onCircuit: (_ap, s) => {
           circuitChanges.push(s);
-          if (s === 'open') callsAtOpen ??= sender.calls.length;
+          if (s === 'open') {
+            callsAtOpen ??= sender.calls.length;
+            openedAt ??= Date.now();
+          }
         },
         onRetryBudgetExhausted: (r) => budgetExhausted.push(r.documentId),
       },
@@ -310,7 +316,9 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     expect(callsAtOpen, 'the circuit opened on the third transport failure').to.equal(3);
     const late = await submit(1);
     await sleep(200); // well inside openMs
-    expect(sender.calls.length, 'nothing sent while open').to.equal(3);
+    // Judged by the calls' times, not by a count after the sleep: on a loaded machine the sleep may
+    // outlast the open period, and the half-open probe after it is a legitimate send.
+    expect(sender.calls.filter((c) => c.at > openedAt! && c.at < openedAt! + 1_900).length, 'nothing sent while open').to.equal(0);
     const waiting = (await store.get('t1', late.documentId))!;
     expect(waiting.attempts).to.equal(0);
     expect(waiting.status).to.equal('signed'); // signature kept although the send waits
