@@ -51,14 +51,15 @@ export class DirectLane {
   constructor(private readonly deps: DirectLaneDeps) {}
 
   /**
-   * Starts the document here when its lane has a free direct slot (a lane runs at most batch.size
-   * documents directly in this process, as many as its BullMQ worker takes on at once). False: add its
-   * BullMQ lane job instead.
+   * Starts the document here unless this process already runs laneHighWater documents of its lane
+   * directly (admission keeps a lane within laneHighWater anyway; this bounds a process whose count of
+   * the lane is stale). A run waiting for the signer or a send slot is only a pending promise, so the
+   * limit is the lane's admission, not its send concurrency. False: add its BullMQ lane job instead.
    */
   tryRun(data: DocumentJob, state: SendState): boolean {
     const key = laneKey(data);
     const busy = this.running.get(key) ?? 0;
-    if (this.closed || busy >= this.deps.queuesConfig().batch.size) return false;
+    if (this.closed || busy >= this.deps.queuesConfig().laneHighWater) return false;
     this.running.set(key, busy + 1);
     this.deps.leases.take(data);
     // Started on the next turn of the event loop, so the tenant's 202 goes out first.

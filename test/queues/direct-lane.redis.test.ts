@@ -216,8 +216,8 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
     expect(sender.calls.indexOf(parent.record.documentId)).to.be.lessThan(sender.calls.indexOf(child.record.documentId));
   });
 
-  it('runs at most batch.size documents directly per lane; the rest become lane jobs', async () => {
-    const p = await start();
+  it('runs a lane directly up to laneHighWater; the documents after wait for admission and become lane jobs', async () => {
+    const p = await start({ laneHighWater: 3 });
     await primed(p);
     let open!: () => void;
     sender.gate = new Promise((r) => (open = r));

@@ -1,7 +1,8 @@
 -- Writes the record fields, appends the history entries and the stream event, all in this script
 -- (so atomically with whatever the transition's own lines did). Expects guard.lua's locals.
 if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
-for i = 11, 10 + nHist do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+-- One RPUSH for all entries (sign-and-send appends two): each call is a command Redis counts.
+if nHist > 0 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 11, 10 + nHist)) end
 -- The status and run after the write: the last value the fields set, else what was stored.
 local status = current
 local run = stored[3]
