@@ -8,8 +8,16 @@ export const HETU_PATTERN = /^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])
 const FINNISH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Helsinki', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Today's calendar date in Finnish time, YYYY-MM-DD. */
+// Every hetu check asks for today's date; Helsinki's date changes only on a whole minute (its offsets
+// are whole hours), so the last minute's answer is kept.
+let lastToday: { minute: number; text: string } | undefined;
+
 export function finnishToday(now: Date = new Date()): string {
-  return FINNISH_DATE.format(now);
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (lastToday?.minute === minute) return lastToday.text;
+  const text = FINNISH_DATE.format(now);
+  lastToday = { minute, text };
+  return text;
 }
 
 /** The birth date a well-formed hetu encodes (YYYY-MM-DD), or undefined when it names no real date. */

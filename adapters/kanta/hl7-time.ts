@@ -12,9 +12,21 @@ const PARTS = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
+// Intl's formatToParts costs a few microseconds per call and every outbound frame asks for the time
+// several times in the same second: the last second's answer is kept.
+let last: { second: number; text: string } | undefined;
+
 /** `when` as YYYYMMDDHHMMSS+ZZZZ in Europe/Helsinki time. */
 export function formatHl7Timestamp(when: Date): string {
   if (Number.isNaN(when.getTime())) throw new RangeError('formatHl7Timestamp: invalid Date');
+  const second = Math.floor(when.getTime() / 1000);
+  if (last?.second === second) return last.text;
+  const text = formatUncached(when);
+  last = { second, text };
+  return text;
+}
+
+function formatUncached(when: Date): string {
   const p: Record<string, string> = {};
   for (const part of PARTS.formatToParts(when)) p[part.type] = part.value;
   const local = `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}`;

@@ -29,6 +29,9 @@ describe('hetu', () => {
 
   it('finnishToday is the Europe/Helsinki date', () => {
     expect(finnishToday(new Date('2026-12-31T22:30:00Z'))).to.equal('2027-01-01');
+    // The cached date lasts one minute only: Helsinki's midnight falls on a whole UTC minute.
+    expect(finnishToday(new Date('2026-12-31T21:59:59.999Z'))).to.equal('2026-12-31');
+    expect(finnishToday(new Date('2026-12-31T22:00:00.000Z'))).to.equal('2027-01-01');
     expect(finnishToday(new Date('2026-06-30T20:59:00Z'))).to.equal('2026-06-30');
   });
 

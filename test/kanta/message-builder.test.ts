@@ -249,6 +249,13 @@ describe('kanta message builder (kanta-binding.md §2)', () => {
       expect(formatHl7Timestamp(new Date('2026-12-31T22:30:00Z'))).to.equal('20270101003000+0200');
     });
 
+    it('creationTime kept for the same second only (the cached answer never outlives its second)', () => {
+      expect(formatHl7Timestamp(new Date('2026-03-29T00:59:59.100Z'))).to.equal('20260329025959+0200');
+      expect(formatHl7Timestamp(new Date('2026-03-29T00:59:59.999Z'))).to.equal('20260329025959+0200');
+      // The summer-time change: the next second is an hour later in wall-clock time.
+      expect(formatHl7Timestamp(new Date('2026-03-29T01:00:00.000Z'))).to.equal('20260329040000+0300');
+    });
+
     it('message id extensions are digits and unique under a burst', () => {
       const ids = new Set<string>();
       const now = Date.now();
