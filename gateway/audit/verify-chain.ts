@@ -43,6 +43,25 @@ export function recordDigest(record: Record<string, unknown>): string {
   return sha256Digest(canonicalJson(rest));
 }
 
+/**
+ * The digest of an unsigned record and the record's canonical line with that digest in it, serialising
+ * each member once: the same bytes as `recordDigest(unsigned)` and `canonicalJson({ ...unsigned, digest })`
+ * (the line is the digested text with the `digest` member inserted at its place in key order), for the
+ * writer, which needs both for every record.
+ */
+export function sealRecord(unsigned: Record<string, unknown>): { digest: string; line: string } {
+  const keys = Object.keys(unsigned)
+    .filter((k) => k !== 'digest' && unsigned[k] !== undefined)
+    .sort();
+  const members = keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(unsigned[k])}`);
+  const digest = sha256Digest(`{${members.join(',')}}`);
+  // `<` on strings compares code units, as sort() does, so this is where sorting would have put it.
+  let at = keys.findIndex((k) => 'digest' < k);
+  if (at < 0) at = keys.length;
+  members.splice(at, 0, `"digest":${JSON.stringify(digest)}`);
+  return { digest, line: `{${members.join(',')}}` };
+}
+
 export interface VerifyOptions {
   /**
    * 'full' (default): the export is the whole chain: seq 1 with the genesis prev, then every seq.

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { useRedis } from '../helpers/redis.ts';
+import { freePort } from '../../queues/local-redis-server.ts';
 import { AuditLog, type AuditEvent, type AuditRecord } from '../../gateway/audit/audit-log.ts';
 import { canonicalJson, genesisDigest, verifyChain } from '../../gateway/audit/verify-chain.ts';
 import { GatewayError } from '../../domain/errors.ts';
@@ -95,31 +96,34 @@ describe('AuditLog (real Redis)', () => {
     expect(second.at).to.equal('2026-03-01T10:00:05.000Z');
   });
 
-  it('200 concurrent appends from two instances on two connections form one gap-free valid chain', async function () {
-    this.timeout(20_000);
-    const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    try {
-      const a = new AuditLog(redis, { prefix, clientKeySecret: SECRET });
-      const b = new AuditLog(redis2, { prefix, clientKeySecret: SECRET });
-      const started = performance.now();
-      const results = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append(event({ documentId: `1.2.246.10.1001.95.${i + 1}`, details: { i } }))),
-      );
-      const ms = performance.now() - started;
-      const seqs = results.map((r) => r.seq).sort((x, y) => x - y);
-      expect(seqs).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 1));
-      const exported = await collect(a.export(REGION));
-      expect(exported).to.have.length(200);
-      expect(new Set(exported.map((r) => r.details!.i)).size).to.equal(200);
-      const head = await b.head(REGION);
-      expect(verifyChain(ndjson(exported), { expectedHead: head! })).to.include({ valid: true, count: 200, lastSeq: 200 });
-      // Both instances started without a head, so the race was real: someone lost and retried.
-      expect(a.conflicts + b.conflicts).to.be.greaterThan(0);
-      expect(ms).to.be.below(10_000);
-    } finally {
-      await redis2.quit();
-    }
-  });
+  // Batches of 8 keep the race real (13 rounds per instance); the three-instance test below uses the default.
+  for (const maxBatch of [1, 8]) {
+    it(`200 concurrent appends from two instances on two connections form one gap-free valid chain (maxBatch ${maxBatch})`, async function () {
+      this.timeout(20_000);
+      const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      try {
+        const a = new AuditLog(redis, { prefix, clientKeySecret: SECRET, maxBatch });
+        const b = new AuditLog(redis2, { prefix, clientKeySecret: SECRET, maxBatch });
+        const started = performance.now();
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append(event({ documentId: `1.2.246.10.1001.95.${i + 1}`, details: { i } }))),
+        );
+        const ms = performance.now() - started;
+        const seqs = results.map((r) => r.seq).sort((x, y) => x - y);
+        expect(seqs).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 1));
+        const exported = await collect(a.export(REGION));
+        expect(exported).to.have.length(200);
+        expect(new Set(exported.map((r) => r.details!.i)).size).to.equal(200);
+        const head = await b.head(REGION);
+        expect(verifyChain(ndjson(exported), { expectedHead: head! })).to.include({ valid: true, count: 200, lastSeq: 200 });
+        // Both instances started without a head, so the race was real: someone lost and retried.
+        expect(a.conflicts + b.conflicts).to.be.greaterThan(0);
+        expect(ms).to.be.below(10_000);
+      } finally {
+        await redis2.quit();
+      }
+    });
+  }
 
   it('stays fair under sustained contention: a loser gets the next turn, so few attempts suffice', async function () {
     this.timeout(20_000);
@@ -154,6 +158,106 @@ describe('AuditLog (real Redis)', () => {
     } finally {
       await redis2.quit();
     }
+  });
+
+  /** Calls per command since the last CONFIG RESETSTAT (commands inside scripts are counted too). */
+  async function commandCalls(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const m of (await redis.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
+    return out;
+  }
+
+  it('group-commits the concurrent appends of one process: one script call per batch, each caller gets its own record', async () => {
+    const log = new AuditLog(redis, { prefix, clientKeySecret: SECRET });
+    await log.append(event({ details: { i: -1 } }));
+    await redis.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(event({ details: { i } }))));
+    const calls = await commandCalls();
+    // 200 waiting appends in batches of at most 64: 64 + 64 + 64 + 8, one head check and one head write each.
+    expect(calls).to.include({ hmget: 4, get: 4, xadd: 200, hset: 4 });
+    expect(calls).to.not.have.property('set');
+    // Submission order is chain order, and each promise carries its own record.
+    expect(results.map((r) => [r.seq, r.details!.i])).to.deep.equal(Array.from({ length: 200 }, (_, i) => [i + 2, i]));
+    const exported = await collect(log.export(REGION));
+    expect(exported.slice(1)).to.deep.equal(results);
+    // The stored line is the record's canonical form, byte for byte.
+    const raw = await redis.xrange(`${prefix}:audit:${REGION}`, '-', '+');
+    expect(raw.slice(1).map(([, fields]) => fields[1])).to.deep.equal(results.map((r) => canonicalJson(r)));
+    expect(raw.slice(1).map(([id]) => id)).to.deep.equal(results.map((r) => `${Date.parse(r.at)}-${r.seq}`));
+    expect(verifyChain(ndjson(exported), { expectedHead: (await log.head(REGION))! })).to.include({ valid: true, count: 201 });
+  });
+
+  it('with maxBatch 1 writes every append with its own script call, as before group commit', async () => {
+    const log = new AuditLog(redis, { prefix, clientKeySecret: SECRET, maxBatch: 1 });
+    await redis.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(event({ details: { i } }))));
+    expect(await commandCalls()).to.include({ xadd: 20, hset: 20 });
+    expect(results.map((r) => r.seq)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(() => new AuditLog(redis, { prefix, clientKeySecret: SECRET, maxBatch: 0 })).to.throw(/maxBatch/);
+  });
+
+  it('batches from three instances on three connections, one with a clock 5 s behind, form one valid chain without loss or duplicates', async function () {
+    this.timeout(30_000);
+    const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const redis3 = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    try {
+      const logs = [
+        new AuditLog(redis, { prefix, clientKeySecret: SECRET }),
+        new AuditLog(redis2, { prefix, clientKeySecret: SECRET }),
+        new AuditLog(redis3, { prefix, clientKeySecret: SECRET, now: () => new Date(Date.now() - 5000) }),
+      ];
+      await redis.config('RESETSTAT');
+      // Waves, so batches of each instance meet the others' in flight, not just one burst each.
+      const results: AuditRecord[] = [];
+      for (let wave = 0; wave < 10; wave++) {
+        results.push(...(await Promise.all(Array.from({ length: 300 }, (_, k) => logs[k % 3]!.append(event({ details: { i: wave * 300 + k } }))))));
+      }
+      const exported = await collect(logs[0]!.export(REGION));
+      expect(exported).to.have.length(3000);
+      expect(exported.map((r) => r.seq)).to.deep.equal(Array.from({ length: 3000 }, (_, i) => i + 1));
+      expect(new Set(exported.map((r) => r.details!.i)).size).to.equal(3000);
+      // Every caller's record is the one stored at its seq (none resolved with a record the chain lost).
+      for (const r of results) expect(exported[r.seq - 1]).to.deep.equal(r);
+      for (let i = 1; i < exported.length; i++) expect(exported[i]!.at >= exported[i - 1]!.at, `at of seq ${i + 1}`).to.equal(true);
+      expect(verifyChain(ndjson(exported), { expectedHead: (await logs[1]!.head(REGION))! })).to.include({ valid: true, count: 3000 });
+      expect(logs.reduce((n, l) => n + l.conflicts, 0)).to.be.greaterThan(0);
+      // Group commit happened across the contention: far fewer head writes than records.
+      expect((await commandCalls()).hset).to.be.below(1000);
+      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+    } finally {
+      await redis2.quit();
+      await redis3.quit();
+    }
+  });
+
+  it('a batch that exhausts its attempts rejects every caller in it with AUDIT_APPEND_CONTENDED, writing none', async () => {
+    const redis2 = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    try {
+      const a = new AuditLog(redis, { prefix, clientKeySecret: SECRET });
+      const b = new AuditLog(redis2, { prefix, clientKeySecret: SECRET, maxAttempts: 1 });
+      await b.append(event());
+      await a.append(event());
+      const errors = await Promise.all([1, 2, 3].map((i) => b.append(event({ details: { i } })).then(() => undefined, (e: unknown) => e as GatewayError)));
+      expect(errors.map((e) => e?.code)).to.deep.equal(['AUDIT_APPEND_CONTENDED', 'AUDIT_APPEND_CONTENDED', 'AUDIT_APPEND_CONTENDED']);
+      expect((await a.head(REGION))!.seq).to.equal(2);
+      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+      const next = await Promise.all([4, 5].map((i) => b.append(event({ details: { i } }))));
+      expect(next.map((r) => r.seq)).to.deep.equal([3, 4]);
+      expect(verifyChain(ndjson(await collect(a.export(REGION)))).valid).to.equal(true);
+    } finally {
+      await redis2.quit();
+    }
+  });
+
+  it('a batch that cannot reach Redis rejects every caller in it with QUEUE_UNAVAILABLE', async () => {
+    // Nothing listens on the port; no reconnecting, no offline queue: every command fails at once.
+    const closed = new Redis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    closed.on('error', () => {});
+    const log = new AuditLog(closed, { prefix, clientKeySecret: SECRET });
+    const errors = await Promise.all([1, 2, 3].map((i) => log.append(event({ details: { i } })).then(() => undefined, (e: unknown) => e as GatewayError)));
+    expect(errors.map((e) => e?.code)).to.deep.equal(['QUEUE_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'QUEUE_UNAVAILABLE']);
+    expect(await redis.exists(`${prefix}:audit:${REGION}:head`)).to.equal(0);
+    closed.disconnect();
   });
 
   it('exports a time range as a contiguous slice that verifies in range mode', async () => {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { canonicalJson, genesisDigest, recordDigest, verifyChain } from '../../gateway/audit/verify-chain.ts';
+import { canonicalJson, genesisDigest, recordDigest, sealRecord, verifyChain } from '../../gateway/audit/verify-chain.ts';
 
 const ORG = '1.2.246.10.1001';
 
@@ -46,6 +46,50 @@ describe('verifyChain (standalone)', () => {
   it('canonical JSON sorts keys at every depth and drops undefined members', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined }, '\u00e4': 'ä' })).to.equal('{"a":{"d":[1,{"y":2,"z":1}]},"b":1,"ä":"ä"}');
     expect(() => canonicalJson({ x: Number.NaN })).to.throw(/finite/);
+  });
+
+  it('sealRecord yields the bytes of recordDigest and canonicalJson with the digest in it', () => {
+    // Keys on both sides of "digest" in code-unit order, at either end, and undefined members.
+    const shapes: Array<Record<string, unknown>> = [
+      { seq: 1, at: '2026-03-01T10:00:00.000Z', organisation: ORG, prev: genesisDigest(ORG) },
+      { details: { z: 1, a: [2, { y: 'x', b: null }] }, dig: 1, digest0: 2, documentId: 'x', Z: 'upper', '\u00e4': 'ä', skip: undefined },
+      { a: 1 },
+      { z: 1 },
+      { digesta: 'after', digess: 'before' },
+      {},
+    ];
+    for (const unsigned of shapes) {
+      const { digest, line } = sealRecord(unsigned);
+      expect(digest).to.equal(recordDigest(unsigned));
+      expect(line).to.equal(canonicalJson({ ...unsigned, digest }));
+    }
+    // A digest member already present is not digested and is replaced.
+    const stale = sealRecord({ seq: 1, digest: 'sha256:old' });
+    expect(stale.digest).to.equal(recordDigest({ seq: 1 }));
+    expect(stale.line).to.equal(canonicalJson({ seq: 1, digest: stale.digest }));
+  });
+
+  it('a record sealed today has the bytes records have always had (pinned)', () => {
+    const unsigned = {
+      seq: 1,
+      at: '2026-03-01T10:00:00.000Z',
+      organisation: ORG,
+      action: 'intake-accepted',
+      actor: { kind: 'tenant', id: 't-region-a' },
+      actingOrganisation: '1.2.246.10.2001',
+      documentId: '1.2.246.10.1001.95.1',
+      clientKey: 'ab'.repeat(32),
+      details: { operation: 'archive', attempts: 1, ok: true },
+      prev: genesisDigest(ORG),
+    };
+    const digest = 'sha256:89a3f65212aafad435d5ab4b47d2ce0da7057a6a6af601d333cc294d0634e8de';
+    const line =
+      '{"actingOrganisation":"1.2.246.10.2001","action":"intake-accepted","actor":{"id":"t-region-a","kind":"tenant"},"at":"2026-03-01T10:00:00.000Z",' +
+      '"clientKey":"abababababababababababababababababababababababababababababababab","details":{"attempts":1,"ok":true,"operation":"archive"},' +
+      `"digest":"${digest}","documentId":"1.2.246.10.1001.95.1","organisation":"1.2.246.10.1001",` +
+      '"prev":"sha256:14306d1e5bd37768b64b1348a48faa43f7727e97f209aed50ec6520b13017b7f","seq":1}';
+    expect(sealRecord(unsigned)).to.deep.equal({ digest, line });
+    expect(verifyChain(line, { expectedHead: { seq: 1, digest } })).to.include({ valid: true, count: 1 });
   });
 
   it('the genesis prev is the SHA-256 of the organisation OID, algorithm first', () => {

@@ -101,5 +101,42 @@ describe('RegistryRightStore (real Redis)', () => {
       expect(JSON.stringify(recent)).to.not.contain(hetu);
       expect(recent[0]!.meta).to.not.have.any.keys('client', 'effectiveTime', 'signatures');
     });
+
+    const entryOn = (day: number) =>
+      toJournalEntry({
+        at: new Date(Date.UTC(2026, 2, day, 10)),
+        tenantId: 't-prov-d',
+        operation: 'archive',
+        meta: { ...meta({ documentDate: `2026-03-${String(day).padStart(2, '0')}` }), client },
+        decision: { accepted: false, code: 'RIGHT_NOT_FOUND', ruleId: 'R-RIGHT-LISTED', message: 'x', configVersion: 'v1' },
+        clientKeySecret: 'store-secret',
+      });
+
+    it('writes concurrently recorded entries as one LPUSH and one LTRIM, newest first, each caller awaiting its own', async () => {
+      const journal = new RoutingJournal(redis, { prefix: 'batch', max: 4 });
+      await journal.record(entryOn(1));
+      await redis.config('RESETSTAT');
+      const pending = Array.from({ length: 10 }, (_, i) => journal.record(entryOn(i + 2)));
+      // An entry recorded while that batch is in flight goes with the next one.
+      await Promise.resolve();
+      const late = journal.record(entryOn(12));
+      await Promise.all([...pending, late]);
+      const calls = Object.fromEntries([...(await redis.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+      expect(calls).to.include({ lpush: 2, ltrim: 2 });
+      expect(calls).to.not.have.any.keys('multi', 'exec', 'evalsha', 'eval');
+      expect((await journal.recent()).map((e) => e.meta.documentDate)).to.deep.equal(['2026-03-12', '2026-03-11', '2026-03-10', '2026-03-09']);
+      expect(await redis.llen('batch:routing:journal')).to.equal(4);
+    });
+
+    it('fails every caller of a batch Redis refuses, and the next batch goes through', async () => {
+      const journal = new RoutingJournal(redis, { prefix: 'wrongtype', max: 4 });
+      await redis.set('wrongtype:routing:journal', 'not a list');
+      const errors = await Promise.all([1, 2].map((d) => journal.record(entryOn(d)).then(() => undefined, (e: Error) => e.message)));
+      expect(errors).to.have.length(2);
+      for (const m of errors) expect(m).to.match(/WRONGTYPE/);
+      await redis.del('wrongtype:routing:journal');
+      await journal.record(entryOn(3));
+      expect((await journal.recent()).map((e) => e.meta.documentDate)).to.deep.equal(['2026-03-03']);
+    });
   });
 });
