@@ -50,14 +50,26 @@ describe('queues/lane-admission', () => {
       expect(lane.admission.tryTakeNow('L'), 'a given-back slot').to.equal(true);
     });
 
-    it('does not trust a count older than recountMs', async () => {
-      const admission = new LaneAdmission(async () => 0, () => 10, 10, 30);
+    it('does not trust a count older than maxStaleMs', async () => {
+      const admission = new LaneAdmission(async () => 0, () => 10, 10, 30, 30);
       await admission.admit('L', async () => {});
       expect(admission.tryTakeNow('L')).to.equal(true);
       await sleep(60);
       expect(admission.tryTakeNow('L')).to.equal(false);
       // …but that look started a count in the background: the next document finds it fresh.
       await until(() => admission.tryTakeNow('L'), 'a fresh count');
+    });
+
+    it('keeps using a count past recountMs while a recount runs, up to maxStaleMs', async () => {
+      let counts = 0;
+      // The first count answers; every recount after it hangs (a slow Redis).
+      const admission = new LaneAdmission(() => (counts++ === 0 ? Promise.resolve(0) : new Promise<number>(() => {})), () => 10, 10, 30, 150);
+      await admission.admit('L', async () => {});
+      await sleep(60);
+      expect(admission.tryTakeNow('L'), 'past recountMs, within maxStaleMs').to.equal(true);
+      expect(counts, 'a recount was started').to.equal(2);
+      await sleep(150);
+      expect(admission.tryTakeNow('L'), 'past maxStaleMs').to.equal(false);
     });
 
     it('takes nothing after close', async () => {
