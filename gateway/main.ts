@@ -155,8 +155,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     const rights = new RegistryRightStore(fast, { prefix, clientKeySecret });
     const journal = new RoutingJournal(fast, { prefix, max: 1_000 });
     // The usage log (käyttöloki): one tamper-evident chain per organisation (docs/audit-log.md).
+    // One instance for intake and the lanes alike: appends to one chain are queued and group-committed
+    // inside an instance, while two instances in one process raced each other for the same chains
+    // (claims, stale retries: 0.8 extra SET and DEL per document at the ceiling). A lane whose entry
+    // fails on the fast connection during a Redis outage retries the document, as for any Redis error.
     const audit = new AuditLog(fast, { prefix, clientKeySecret });
-    const workerAudit = new AuditLog(patient, { prefix, clientKeySecret });
 
     const routing = new RoutingService({
       index: () => snapshot.index,
@@ -186,7 +189,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       // The send lanes come from the routing index, rebuilt once per configuration version (below).
       lanes: () => snapshot.index.lanes,
       runWorkers: opts.runWorkers !== false,
-      events: documentEventHandlers({ metrics, audit: workerAudit, logger, settleRights: (rec, status) => routing.settleRights(rec, status, new Date()) }),
+      events: documentEventHandlers({ metrics, audit, logger, settleRights: (rec, status) => routing.settleRights(rec, status, new Date()) }),
     });
     toClose.push(() => pipeline.close());
 
