@@ -4,8 +4,8 @@
 // document (the sweep and an enqueue of an existing record look here first); when its process dies the
 // lease runs out and any process hands the document to its BullMQ lane (`expired`, then `drop`).
 //
-// Takes and releases are written in batches, one ZADD and one ZREM per lane per turn of the event loop,
-// and nobody waits for them: a lease guards against duplicate work, not against loss (a document is in
+// Takes and releases are written in batches, one ZADD and one ZREM per lane every FLUSH_MS, and nobody
+// waits for them (a document that finishes within the window never has its lease written at all): a lease guards against duplicate work, not against loss (a document is in
 // the store's open set from its accept on, and the sweep leaves recently touched documents alone), and
 // a duplicate run would only resend the stored signed bytes, which the archive takes as a no-op. Live
 // leases are renewed every third of their length, one ZADD XX per lane.
@@ -21,6 +21,13 @@ interface LaneLeaseState {
   toTake: Set<string>;
   toRelease: Set<string>;
 }
+
+/**
+ * How long takes and releases gather before they are written. Far below any lease length and the
+ * sweep's own grace (it skips documents touched within sweepIntervalMs), so an unwritten lease only
+ * ever risks what it guards against: a duplicate run, which resends the stored signed bytes.
+ */
+const FLUSH_MS = 20;
 
 export function leaseMember(job: Pick<DocumentJob, 'tenant' | 'documentId' | 'run'>): string {
   return `${job.tenant}\n${job.documentId}\n${job.run}`;
@@ -93,10 +100,10 @@ export class LaneLeases {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.flushScheduled = false;
       this.flushing = this.flushing.then(() => this.flush());
-    });
+    }, FLUSH_MS).unref();
   }
 
   private async flush(): Promise<void> {

@@ -164,6 +164,8 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
     const { record, payload } = await accept();
     await p.enqueue(record, payload);
     for (let i = 0; i < 100 && sender.calls.at(-1) !== record.documentId; i++) await sleep(10);
+    // Leases are written in batches a few milliseconds apart.
+    for (let i = 0; i < 100 && (await leases()).length === 0; i++) await sleep(10);
     expect(await leases()).to.deep.equal([leaseMember(record)]);
     await p.enqueue(record); // a resubmission's enqueue, without the bytes
     expect(await p.sweep()).to.deep.equal({ checked: 1, requeued: 0 });
@@ -224,6 +226,7 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
     const docs = [];
     for (let i = 0; i < 5; i++) docs.push(await accept());
     for (const d of docs) await p.enqueue(d.record, d.payload);
+    for (let i = 0; i < 100 && (await leases()).length < 3; i++) await sleep(10);
     await sleep(50);
     expect(await leases()).to.have.length(3);
     open();
