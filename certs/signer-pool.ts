@@ -9,15 +9,13 @@
 // piles up while the workers are busy is drained in batches, and nothing waits for a timer. Each
 // worker holds at most BATCHES_PER_WORKER batches, so the next is already there when one finishes, and
 // the rest stays in the pool's queue where any worker (a replacement one too) can take it.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../domain/errors.ts';
 import type { SigningIdentityConfig } from '../config/schema.ts';
 import type { DocumentSigner } from '../domain/ports.ts';
 import type { SignatureReceipt } from './system-signer.ts';
+import { startModuleWorker } from './worker-bootstrap.ts';
 import type { BatchResult, FromThread, PlainError, ToThread, VerifyRequestOptions } from './sign-thread-protocol.ts';
 import type { VerificationResult } from './verify.ts';
 
@@ -63,40 +61,6 @@ const BATCHES_PER_WORKER = 2;
 
 const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './sign-thread.ts' : './sign-thread.js', import.meta.url);
 
-/**
- * Node 20 does not apply loader hooks to a worker's own entry file, so a TypeScript entry is started
- * through a tiny bootstrap that registers tsx inside the worker first.
- */
-function workerEntry(): { entry: URL | string; eval: boolean } {
-  if (!THREAD_URL.pathname.endsWith('.ts')) return { entry: THREAD_URL, eval: false };
-  // The ESM entry of tsx's API, located through its package.json exports (import.meta.resolve is not
-  // available when tsx runs this file as CommonJS, e.g. under mocha).
-  const require = createRequire(import.meta.url);
-  const pkgFile = require.resolve('tsx/package.json');
-  const pkg = require(pkgFile) as { exports: Record<string, { import: { default: string } }> };
-  const tsxApi = pathToFileURL(path.join(path.dirname(pkgFile), (pkg.exports['./esm/api'] as { import: { default: string } }).import.default)).href;
-  return {
-    entry: `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`,
-    eval: true,
-  };
-}
-
-/** The parent's Node flags minus its own tsx preloads (the bootstrap registers tsx once in the worker). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a.includes('tsx')) continue;
-    if ((a === '--import' || a === '--require' || a === '--loader') && (args[i + 1] ?? '').includes('tsx')) {
-      i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
-}
-
 const rebuild = (e: PlainError) => new GatewayError(e.code, e.message, e.details ? { details: e.details } : {});
 
 export class SignerPool implements DocumentSigner {
@@ -136,12 +100,7 @@ export class SignerPool implements DocumentSigner {
   }
 
   private spawn(): Promise<Slot> {
-    const { entry, eval: isEval } = workerEntry();
-    const worker = new Worker(entry, {
-      eval: isEval,
-      execArgv: workerExecArgv(),
-      workerData: { identities: this.identities, env: this.opts.env, selfCheck: this.opts.selfCheck },
-    });
+    const worker = startModuleWorker(THREAD_URL, { workerData: { identities: this.identities, env: this.opts.env, selfCheck: this.opts.selfCheck } });
     const slot: Slot = { worker, pending: new Map(), alive: false, batches: 0 };
     return new Promise<Slot>((resolve, reject) => {
       const onEarlyExit = (err: unknown) =>

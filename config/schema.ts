@@ -363,6 +363,11 @@ export const GatewayListenSchema = z.strictObject({
     })
     .optional(),
   bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /**
+   * Worker threads that read incoming CDA XML (decode, safe parse, header): the parse is the largest
+   * single cost of intake on the event loop (gateway/intake/cda-read-pool.ts). 0 = on the event loop.
+   */
+  parseThreads: z.number().int().min(0).max(64).default(2),
   /** Time a client has to send all request headers (Node server.headersTimeout); then 408 and close. */
   headersTimeoutMs: z.number().int().min(1_000).default(10_000),
   /** Time a client has to send the whole request (Node server.requestTimeout); a hard ceiling behind bodyReadTimeoutMs. */

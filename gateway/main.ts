@@ -13,6 +13,7 @@ import type { DocumentSender, DocumentSigner } from '../domain/ports.ts';
 import type { DocumentRecord } from '../domain/document-record.ts';
 import { DocumentStore } from '../queues/document-store.ts';
 import { Pipeline } from '../queues/pipeline.ts';
+import { CdaReadPool } from './intake/cda-read-pool.ts';
 import { createRedis } from '../queues/redis-connection.ts';
 import { assertNoEviction } from '../queues/redis-eviction.ts';
 // perf-redis: the send rate shared by all gateway processes (issue 14)
@@ -140,6 +141,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       toClose.push(() => pool!.close());
     }
     const signer: DocumentSigner = timedSigner(opts.signer ?? pool!, metrics);
+    // Reading CDA XML off the event loop (gateway.parseThreads; read at start, like signer.threads).
+    let cdaReadPool: CdaReadPool | undefined;
+    if (cfg().gateway.parseThreads > 0) {
+      cdaReadPool = await CdaReadPool.start(cfg().gateway.parseThreads);
+      toClose.push(() => cdaReadPool!.close());
+    }
     let senders: AccessPointSenders | undefined;
     if (!opts.sender) {
       senders = new AccessPointSenders({ env, limiterFor: (ap) => (ap.maxRequestsPerSecond ? new SharedRateLimiter(patient, { prefix, accessPoint: ap.id, ratePerSecond: ap.maxRequestsPerSecond }) : undefined) });
@@ -326,7 +333,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         intakeRouter({
           ...intakeStages,
           bodyLimitBytes: () => cfg().gateway.bodyLimitBytes,
-          formats: intakeFormats({ json: { minter: new RedisDocumentOidMinter(fast, prefix), directory: cfg } }),
+          formats: intakeFormats({ json: { minter: new RedisDocumentOidMinter(fast, prefix), directory: cfg }, ...(cdaReadPool ? { cdaReader: (body, op, limits) => cdaReadPool!.read(body, op, limits) } : {}) }),
           bodyReadTimeoutMs: () => cfg().gateway.bodyReadTimeoutMs,
         }),
         statusRouter({ store: intakeStore, audit }),

@@ -8,6 +8,7 @@ import { KANTA_NATIVE_FORMAT, readKantaNative, type KantaNativeDeps } from '../.
 import { GatewayError } from '../../domain/errors.ts';
 import type { ParsedDocument } from '../../domain/parsed-document.ts';
 import type { Tenant, XmlLimitsConfig } from '../../config/schema.ts';
+import { DEFAULT_XML_LIMITS, type XmlLimits } from '../../adapters/xml/xml-limits.ts';
 
 /** What a format adapter is given: the raw body as received and what the request said beside it. */
 export interface FormatInput {
@@ -32,14 +33,21 @@ const CDA_XML_FORMAT: IntakeFormat = { name: 'cda-xml', mediaType: CDA_XML_MEDIA
 /** The formats that need nothing beside the body (CDA XML). */
 export const INTAKE_FORMATS: readonly IntakeFormat[] = [CDA_XML_FORMAT];
 
+/** readCdaXml somewhere else than the event loop (gateway/intake/cda-read-pool.ts): the same answers. */
+export type CdaReader = (body: Buffer, requestedOperation: string | undefined, limits: XmlLimits) => Promise<ParsedDocument>;
+
 export interface IntakeFormatDeps {
   /** JSON intake: the document-id minter (Redis) and the configuration's organisations and units. */
   json: JsonDocumentDeps;
+  /** Where CDA XML bodies are read; absent: on the event loop. */
+  cdaReader?: CdaReader;
 }
 
 /** Every format, built with what the formats need (gateway/main.ts passes the Redis-backed minter). */
 export function intakeFormats(deps: IntakeFormatDeps): readonly IntakeFormat[] {
-  return [CDA_XML_FORMAT, { name: 'json', mediaType: JSON_DOCUMENT_MEDIA_TYPE, read: (i) => readJsonDocument(i, deps.json) }];
+  const reader = deps.cdaReader;
+  const cdaXml: IntakeFormat = reader ? { ...CDA_XML_FORMAT, read: (i) => reader(i.body, i.requestedOperation, i.xmlLimits ?? DEFAULT_XML_LIMITS) } : CDA_XML_FORMAT;
+  return [cdaXml, { name: 'json', mediaType: JSON_DOCUMENT_MEDIA_TYPE, read: (i) => readJsonDocument(i, deps.json) }];
 }
 
 /** The format for a Content-Type; refused (415) before the body is read when none matches. */
