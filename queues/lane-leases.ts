@@ -27,7 +27,7 @@ interface LaneLeaseState {
  * sweep's own grace (it skips documents touched within sweepIntervalMs), so an unwritten lease only
  * ever risks what it guards against: a duplicate run, which resends the stored signed bytes.
  */
-const FLUSH_MS = 20;
+const FLUSH_MS = 50;
 
 export function leaseMember(job: Pick<DocumentJob, 'tenant' | 'documentId' | 'run'>): string {
   return `${job.tenant}\n${job.documentId}\n${job.run}`;
