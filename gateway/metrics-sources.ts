@@ -209,7 +209,10 @@ export class RedisMetricsSources implements MetricsSources {
       leaseKey ? this.opts.redis.zcard(leaseKey) : Promise.resolve(0),
       leaseKey ? this.opts.redis.zrange(leaseKey, '0', String(ACTIVE_SAMPLE - 1)) : Promise.resolve([] as string[]),
     ]);
-    const depth = DEPTH_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+    // An intake job that is active is a document still waiting for admission: a paused controller's
+    // documents are taken up every two seconds only to step aside again, and would flicker out of the
+    // tenant's backlog while they do. A lane's active job is in flight instead.
+    const depth = DEPTH_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0) + (lane ? 0 : (counts.active ?? 0));
     const direct = leaseSample.flatMap((m) => {
       const [tenant, documentId] = m.split('\n');
       return tenant && documentId ? [{ tenant, documentId }] : [];

@@ -3,7 +3,7 @@
 // circuits, sign and send durations, HTTP requests by route pattern, standard process metric names, and
 // `promtool check metrics` on the scrape output.
 import { expect } from 'chai';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { GatewayError } from '../../domain/errors.ts';
 import { DocumentStore, type DocumentRecord } from '../../queues/document-store.ts';
 import { Pipeline } from '../../queues/pipeline.ts';
 import type { DocumentSender, DocumentSigner, SendResult } from '../../queues/ports.ts';
-import { jobIdOf, laneQueueName, type DocumentJob } from '../../queues/topology.ts';
+import { intakeQueueName, jobIdOf, laneQueueName, type DocumentJob } from '../../queues/topology.ts';
 import { httpMetrics } from '../../gateway/http-metrics.ts';
 import { RedisMetricsSources } from '../../gateway/metrics-sources.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index.ts';
@@ -217,6 +217,18 @@ describe('gateway/metrics (real Redis, real BullMQ queues)', function () {
     expect(sample(text, 'kgw_lane_depth', { access_point: 'ap', controller: ORG[0] })).to.equal(0);
     expect(text, 'no document id in any label').not.to.match(/\.95\.\d/);
     expect(promtoolCheck(text).status).to.equal(0);
+
+    // An intake job taken up (an admission in progress, or a paused controller's document about to step
+    // aside again) is still a document waiting for admission: the backlog does not flicker.
+    const taker = new Worker<DocumentJob>(intakeQueueName('t0'), null, { connection: redis, prefix });
+    try {
+      expect(await taker.getNextJob('test-token')).to.not.equal(undefined);
+      const during = await metrics.registry.metrics();
+      expect(sample(during, 'kgw_queue_jobs', { queue: 'intake.t0', state: 'active' })).to.equal(1);
+      expect(sample(during, 'kgw_intake_depth', { tenant: 't0' })).to.equal(2);
+    } finally {
+      await taker.close();
+    }
   });
 
   it('reports documents parked by controller and code, parked lanes, pauses, sign and send durations after real sends', async () => {
