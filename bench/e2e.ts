@@ -115,7 +115,7 @@ async function commandCount(redis: Redis, ownPolls: number): Promise<{ total: nu
   const by: Array<[string, number]> = [];
   for (const m of info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) if (m[1] !== 'info' && m[1] !== 'config') by.push([m[1]!, Number(m[2])]);
   const total = by.reduce((a, [, n]) => a + n, 0) - ownPolls;
-  return { total, top: by.sort((a, b) => b[1] - a[1]).slice(0, 8) };
+  return { total, top: by.sort((a, b) => b[1] - a[1]) };
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
@@ -220,7 +220,7 @@ async function gatewayThroughput(gws: Gateway[], redis: Redis, store: DocumentSt
     seconds,
     cpuMsPerDoc: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / docs.length])),
     redisCommandsPerDoc: cmds.total / docs.length,
-    redisTopCommands: cmds.top.map(([k, n]) => [k, Math.round((n / docs.length) * 10) / 10]),
+    redisTopCommands: cmds.top.map(([k, n]) => [k, Math.round((n / docs.length) * 100) / 100]),
     resends: received - docs.length,
     retried503: takeRetried(),
   };
@@ -501,7 +501,7 @@ async function main(): Promise<void> {
     for (const r of bd.rows.slice(0, 18)) console.log(`  ${f2(r.callsPerDoc).padStart(6)} × ${r.call}${r.innerPerDoc > 0 ? `  (+${f1(r.innerPerDoc)} inside: ${r.inner.slice(0, 5).map(([k, n]) => `${k} ${f1(n)}`).join(', ')})` : ''}`);
   }
   console.log(`Redis bytes per queued document by key (MEMORY USAGE growth, RSA-2048 backlog): ${(r2048.backlog.byKeyClass as Array<[string, number]>).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  console.log(`Redis commands per doc, most frequent (RSA-2048, last run): ${r2048.redisTopCommandsPerDoc.map(([k, n]: [string, number]) => `${k} ${n}`).join(', ')}`);
+  console.log(`Redis commands per doc, most frequent (RSA-2048, last run): ${r2048.redisTopCommandsPerDoc.slice(0, 8).map(([k, n]: [string, number]) => `${k} ${n}`).join(', ')}`);
   console.log(`took ${f0(result.seconds as number)} s; load average at the end ${load()}`);
   mkdirSync(RESULTS, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,5 +1,6 @@
 // The direct lane: a document this process has just accepted, whose send lane has room, runs here at
-// once — with the record and bytes intake still holds — instead of as a BullMQ lane job. A BullMQ job
+// once — with the record and bytes intake still holds — instead of as a BullMQ lane job; so does one
+// its intake worker admits into the lane (after reading its record and bytes). A BullMQ job
 // costs about 55 Redis commands (add, move to active, move to finished: docs/performance.md); the
 // direct run costs its lease (queues/lane-leases.ts), a share of one batched ZADD and one ZREM.
 //
@@ -15,7 +16,7 @@ import type { DocumentStatus, SendState } from './document-store.ts';
 import type { LaneLeases } from './lane-leases.ts';
 import { backoffDelayMs } from './retry-policy.ts';
 import type { LaneJob } from './send-processor.ts';
-import { laneKey, type DocumentJob } from './topology.ts';
+import { laneKey, type DocumentJob, type LaneRef } from './topology.ts';
 
 /** Thrown by a direct run's delayUntil: the document continues as a delayed BullMQ lane job. */
 class HandOver extends Error {
@@ -57,24 +58,35 @@ export class DirectLane {
    * limit is the lane's admission, not its send concurrency. False: add its BullMQ lane job instead.
    */
   tryRun(data: DocumentJob, state: SendState): boolean {
+    if (!this.hasRoom(data)) return false;
     const key = laneKey(data);
     const busy = this.running.get(key) ?? 0;
-    if (this.closed || busy >= this.deps.queuesConfig().laneHighWater) return false;
     this.running.set(key, busy + 1);
     this.deps.leases.take(data);
     // Started on the next turn of the event loop, so the tenant's 202 goes out first.
     const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.execute(data, state))
-      .then((handedOver) => {
-        if (!handedOver) this.deps.onLeftLane(key);
-      })
-      .finally(() => {
-        this.running.set(key, (this.running.get(key) ?? 1) - 1);
-        this.deps.leases.release(data);
-        this.inFlight.delete(p);
-      });
+      .then(
+        (handedOver) => {
+          // Out of the count first: the slot onLeftLane frees may admit the next document straight here.
+          this.leave(key, data);
+          if (!handedOver) this.deps.onLeftLane(key);
+        },
+        () => this.leave(key, data),
+      )
+      .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
     return true;
+  }
+
+  private leave(key: string, data: DocumentJob): void {
+    this.running.set(key, (this.running.get(key) ?? 1) - 1);
+    this.deps.leases.release(data);
+  }
+
+  /** Whether tryRun would start a document of this lane now. */
+  hasRoom(lane: LaneRef): boolean {
+    return !this.closed && (this.running.get(laneKey(lane)) ?? 0) < this.deps.queuesConfig().laneHighWater;
   }
 
   /** Direct runs in flight in this process. */

@@ -64,6 +64,7 @@ export class Pipeline {
     if (opts.runWorkers !== false) {
       this.workers = new QueueWorkers({
         connection: opts.workerConnection,
+        redis: opts.redis,
         prefix: opts.prefix,
         store: opts.store,
         signer: opts.signer,

@@ -134,7 +134,7 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
   };
   const leases = () => redis.zrange(keys.leases('ap', ORG), '0', '-1');
 
-  /** Admission goes direct only on a lane depth counted within 250 ms: one document the queued way first. */
+  /** Intake lets a document straight in only on a lane depth counted within 250 ms: one the queued way first. */
   async function primed(p: Pipeline): Promise<void> {
     const warm = await accept();
     await p.enqueue(warm.record, warm.payload);
@@ -234,6 +234,40 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
     const states = await Promise.all(docs.map((d) => jobState(d.record)));
     expect(states.filter((s) => s.lane === 'unknown')).to.have.length(3);
     expect(states.filter((s) => s.lane === 'completed')).to.have.length(2);
+  });
+
+  it('runs a document its intake worker admits in the direct lane too: an intake job, no lane job', async () => {
+    const p = await start();
+    // No lane depth counted yet: the first document takes the queued way.
+    const { record, payload } = await accept();
+    await p.enqueue(record, payload);
+    expect((await waitFor(record)).status).to.equal('archived');
+    // The intake job is removed when it completes; its event stream tells that it ran.
+    const intakeEvents = await redis.xrange(`${prefix}:intake.t0:events`, '-', '+');
+    const completed = intakeEvents.filter(([, f]) => f[1] === 'completed' && f[f.indexOf('jobId') + 1] === jobIdOf(record));
+    expect(completed).to.have.length(1);
+    expect(await jobState(record)).to.deep.equal({ lane: 'unknown', intake: 'unknown' });
+    expect(sender.calls.filter((c) => c === record.documentId)).to.have.length(1);
+  });
+
+  it('leaves an admitted document whose lane job already exists to that job, and sends it once', async () => {
+    const p = await start();
+    const { record } = await accept();
+    const data = { tenant: record.tenant, documentId: record.documentId, run: record.run, accessPoint: 'ap', controller: ORG };
+    const [l, i] = [lane(), intake()];
+    try {
+      // A lane job waiting out a backoff, and an intake job of the same run (run again after a stall).
+      await l.add('send', data, { jobId: jobIdOf(data), delay: 300 });
+      await i.add('admit', data, { jobId: jobIdOf(data) });
+    } finally {
+      await Promise.all([l.close(), i.close()]);
+    }
+    for (let k = 0; k < 100 && (await jobState(record)).intake !== 'completed'; k++) await sleep(10);
+    expect(sender.calls).to.not.include(record.documentId);
+    expect((await waitFor(record)).status).to.equal('archived');
+    expect((await jobState(record)).lane).to.equal('completed');
+    expect(sender.calls.filter((c) => c === record.documentId)).to.have.length(1);
+    void p;
   });
 
   it('reclaims a document whose lease ran out (its process died) into the BullMQ lane', async () => {

@@ -8,13 +8,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { validateConfig } from '../../config/load.ts';
-import type { ConfigInput } from '../../config/schema.ts';
+import type { ConfigInput, QueuesConfig } from '../../config/schema.ts';
 import { GatewayError } from '../../domain/errors.ts';
 import type { CircuitState } from '../../queues/circuit-breaker.ts';
 import { DocumentStore, type DocumentRecord, type DocumentStatus } from '../../queues/document-store.ts';
 import { Pipeline, type PipelineOptions } from '../../queues/pipeline.ts';
 import type { DocumentSender, DocumentSigner, SendAction, SendResult } from '../../queues/ports.ts';
-import { jobIdOf } from '../../queues/topology.ts';
+import { jobIdOf, laneJobOptions } from '../../queues/topology.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index-build.ts';
 import { useRedis } from '../helpers/redis.ts';
 
@@ -75,6 +75,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   let openedAt: number | undefined;
   let budgetExhausted: string[];
   let serial = 0;
+  let queuesConfig: QueuesConfig;
 
   before(() => {
     redis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -97,6 +98,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   async function start(opts: { queues?: ConfigInput['queues']; now?: () => Date; runWorkers?: boolean } = {}): Promise<Pipeline> {
     const raw = rawConfig(opts.queues);
     const loaded = validateConfig({ ...raw, redis: { url: server.url, keyPrefix: prefix } } as Record<string, unknown>, 'test', '/');
+    queuesConfig = loaded.config.queues;
     const p: PipelineOptions = {
       workerConnection: redis,
       producerConnection: redis,
@@ -171,6 +173,21 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   const statuses = async (rec: DocumentRecord) => (await store.history(rec.tenant, rec.documentId)).map((h) => h.status);
   const laneQueue = (tenant: number) => new Queue(`lane.ap.${ORG[tenant]}`, { connection: redis, prefix });
 
+  /**
+   * Puts a document on its BullMQ lane as an admission does when the direct lane is full: for the tests
+   * of what BullMQ carries (attempts, backoff, failed jobs). enqueue may run it in the direct lane
+   * instead (test/queues/direct-lane.redis.test.ts), which leaves no job to look at.
+   */
+  async function onBullmqLane(rec: DocumentRecord, tenant = 0): Promise<void> {
+    const data = { tenant: rec.tenant, documentId: rec.documentId, run: rec.run, accessPoint: rec.accessPoint, controller: rec.controller };
+    const q = laneQueue(tenant);
+    try {
+      await q.add('send', data, { ...laneJobOptions(queuesConfig), jobId: jobIdOf(data) });
+    } finally {
+      await q.close();
+    }
+  }
+
   it('takes a document accepted → signed → sending → archived, signing once and sending the signed bytes', async () => {
     pipeline = await start();
     const rec = await submit();
@@ -197,7 +214,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
     pipeline = await start();
     const rec = await create();
     sender.scripts.set(rec.documentId, [{ action: 'retry', code: 'KANTA_TIMEOUT' }, { action: 'retry', code: 'KANTA_HTTP_5XX' }]);
-    await pipeline.enqueue(rec);
+    await onBullmqLane(rec);
     const done = await waitFor(rec);
     expect(done).to.include({ status: 'archived', attempts: 3 });
     expect(sender.callsFor(rec.documentId)).to.equal(3);
@@ -223,7 +240,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       pipeline = await start();
       const rec = await create();
       sender.scripts.set(rec.documentId, [c.step]);
-      await pipeline.enqueue(rec);
+      await onBullmqLane(rec);
       const done = await waitFor(rec);
       expect(done).to.include({ status: c.status, code: c.code, attempts: 1 });
       await sleep(300);
@@ -385,7 +402,8 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
 
   it('sweep() also requeues a document whose finished jobs outlived its state (stale ids removed first)', async () => {
     pipeline = await start();
-    const rec = await submit(0);
+    const rec = await create(0);
+    await onBullmqLane(rec);
     await waitFor(rec);
     // A crash between Kanta's ack and the state write: the jobs completed, the record says "sending".
     // Written below the lifecycle on purpose: no transition leads from archived back to sending.
@@ -456,7 +474,7 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       pipeline = await start();
       const rec = await create(0);
       sender.scripts.set(rec.documentId, [{ action: 'park', code: 'KANTA_HTTP_4XX' }]);
-      await pipeline.enqueue(rec);
+      await onBullmqLane(rec);
       await waitFor(rec);
       const res = await pipeline.rerun({ code: 'KANTA_HTTP_4XX' }, 'ops-7');
       expect(res.rerun).to.deep.equal([{ tenant: 't0', documentId: rec.documentId, run: 1, previousCode: 'KANTA_HTTP_4XX' }]);
@@ -465,10 +483,10 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
       const hist = await store.history('t0', rec.documentId);
       expect(hist.map((h) => h.status)).to.deep.equal(['accepted', 'signed', 'sending', 'parked', 'rerun', 'sending', 'archived']);
       expect(hist.find((h) => h.status === 'rerun')).to.include({ by: 'ops-7', run: 1, code: 'KANTA_HTTP_4XX' });
-      // Different job ids per run: BullMQ would silently ignore a second add with the run-0 id.
-      const lane = laneQueue(0);
-      expect(await lane.getJobState(jobIdOf({ ...rec, run: 0 }))).to.equal('failed');
-      expect(await lane.getJobState(jobIdOf({ ...rec, run: 1 }))).to.equal('completed');
+      // Different job ids per run: BullMQ would silently ignore a second add with the run-0 id, whose
+      // failed job is still there (run 1 may have run in the direct lane, without a job).
+      expect(jobIdOf({ ...rec, run: 1 })).to.not.equal(jobIdOf({ ...rec, run: 0 }));
+      expect(await laneQueue(0).getJobState(jobIdOf({ ...rec, run: 0 }))).to.equal('failed');
       // Signed once: the rerun resends the stored signed bytes.
       expect(hist.filter((h) => h.status === 'signed')).to.have.length(1);
       expect((await pipeline.rerun({ code: 'KANTA_HTTP_4XX' }, 'ops-7')).rerun).to.deep.equal([]);
