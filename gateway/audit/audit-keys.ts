@@ -5,10 +5,11 @@ export const auditKeys = (prefix: string, organisation: string) => {
   return {
     /** Stream of canonical records, id `<at ms>-<seq>`. */
     stream,
-    /** Hash seq, digest, at: the chain head appends continue from (never trimmed). */
+    /**
+     * Hash seq, digest, at: the chain head appends continue from (never trimmed); while a process that
+     * lost an append holds the next turn, also claim and claimUntil (ms, Redis's clock).
+     */
     head: `${stream}:head`,
-    /** Short-lived turn of a process that lost an append. */
-    claim: `${stream}:claim`,
     /** Hash seq, digest, atMs, manifestDigest: what the sealer last moved to disk and trimmed. */
     sealed: `${stream}:sealed`,
   };

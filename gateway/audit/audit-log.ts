@@ -8,8 +8,8 @@
 // the current head and Node retries. Within one process appends to one chain are group-committed
 // (group-commit.ts): the appends waiting while one batch is in flight are chained in Node and written by
 // the next single script call, which checks the head once for all of them. So only other processes can
-// make an append lose. A process that lost claims the next turn (a short-lived claim key the script
-// honours): without it the winner, which hears of its success first, keeps winning and a busy second
+// make an append lose. A process that lost claims the next turn (a short-lived claim in the head hash
+// that the script honours): without it the winner, which hears of its success first, keeps winning and a busy second
 // process starves (measured: 64 straight losses under 10 000 concurrent appends).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -137,25 +137,40 @@ const HETU_IN_IDENTIFIER = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]/;
 const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
 const ACTOR_KINDS: ReadonlySet<string> = new Set(['tenant', 'ops', 'system']);
 
-// KEYS: stream, head hash, claim. ARGV: prev digest expected, seq of the first record, genesis, caller
+// KEYS: stream, head hash. ARGV: prev digest expected, seq of the first record, genesis, caller
 // token, claim ms, digest of the last record, at ms of the last record, then per record its stream id
 // and its line. Appends the whole batch only when the head is the one the first record was chained to
 // and no other caller holds the turn; else answers the current head and why ('stale' | 'claimed').
-// A stale caller takes the turn if it is free; the claim expires by itself if its holder dies.
+// A stale caller takes the turn if it is free. The turn is two fields of the head hash (holder, and
+// until when by Redis's clock) rather than a key of its own with a TTL: the one HMGET reads the head
+// and the turn together, one command less per batch (docs/performance.md); a turn past its time is
+// free, so a holder that died holds nobody up for longer than the claim ms.
 // The batch is all or nothing in practice: every check comes before the first XADD, the ids rise by
 // construction (at ms never falls, seq grows), and Redis lets a script that has written go on writing
 // under maxmemory. The head is set last, so a reader never sees a head whose record is not there yet
 // (scripts are atomic anyway).
 const APPEND_SCRIPT = `
-local head = redis.call('HMGET', KEYS[2], 'seq', 'digest', 'at')
+local head = redis.call('HMGET', KEYS[2], 'seq', 'digest', 'at', 'claim', 'claimUntil')
 local seq = tonumber(head[1] or '0')
 local digest = head[2] or ARGV[3]
-local claim = redis.call('GET', KEYS[3])
+local claim = head[4]
+local nowMs
+if claim then
+  local t = redis.call('TIME')
+  nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if tonumber(head[5] or '0') <= nowMs then claim = nil end
+end
 if claim and claim ~= ARGV[4] then
   return {0, tostring(seq), digest, head[3] or '0', 'claimed'}
 end
 if digest ~= ARGV[1] or seq + 1 ~= tonumber(ARGV[2]) then
-  if not claim then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5]) end
+  if not claim and head[1] then
+    if not nowMs then
+      local t = redis.call('TIME')
+      nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    end
+    redis.call('HSET', KEYS[2], 'claim', ARGV[4], 'claimUntil', tostring(nowMs + tonumber(ARGV[5])))
+  end
   return {0, tostring(seq), digest, head[3] or '0', 'stale'}
 end
 local n = (#ARGV - 7) / 2
@@ -163,11 +178,11 @@ for i = 8, #ARGV, 2 do
   redis.call('XADD', KEYS[1], ARGV[i], 'r', ARGV[i + 1])
 end
 redis.call('HSET', KEYS[2], 'seq', tostring(seq + n), 'digest', ARGV[6], 'at', ARGV[7])
-if claim then redis.call('DEL', KEYS[3]) end
+if head[4] then redis.call('HDEL', KEYS[2], 'claim', 'claimUntil') end
 return {1}
 `;
 
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE_SCRIPT = `if redis.call('HGET', KEYS[1], 'claim') == ARGV[1] then redis.call('HDEL', KEYS[1], 'claim', 'claimUntil') end return 0`;
 
 interface Head {
   seq: number;
@@ -178,7 +193,7 @@ interface Head {
 type RecordBody = Omit<AuditRecord, 'seq' | 'at' | 'organisation' | 'prev' | 'digest'>;
 
 interface AuditScripts {
-  kgwAuditAppendBatch(stream: string, head: string, claim: string, ...argv: string[]): Promise<[number, string?, string?, string?, string?]>;
+  kgwAuditAppendBatch(stream: string, head: string, ...argv: string[]): Promise<[number, string?, string?, string?, string?]>;
 }
 
 function invalid(message: string): GatewayError {
@@ -261,7 +276,7 @@ export class AuditLog {
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new GatewayError('CONFIG_INVALID', 'AuditLog maxAttempts must be a positive integer');
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new GatewayError('CONFIG_INVALID', 'AuditLog pageSize must be a positive integer');
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new GatewayError('CONFIG_INVALID', 'AuditLog maxBatch must be a positive integer');
-    if (!(redis as unknown as Partial<AuditScripts>).kgwAuditAppendBatch) redis.defineCommand('kgwAuditAppendBatch', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    if (!(redis as unknown as Partial<AuditScripts>).kgwAuditAppendBatch) redis.defineCommand('kgwAuditAppendBatch', { numberOfKeys: 2, lua: APPEND_SCRIPT });
   }
 
   /** Conditional appends this instance lost to another process since it started (a contention gauge). */
@@ -346,7 +361,7 @@ export class AuditLog {
         prev = digest;
       }
       argv[5] = prev;
-      const reply = await storageCall(() => (this.redis as unknown as AuditScripts).kgwAuditAppendBatch(stream, this.headKey(org), `${stream}:claim`, ...argv));
+      const reply = await storageCall(() => (this.redis as unknown as AuditScripts).kgwAuditAppendBatch(stream, this.headKey(org), ...argv));
       if (reply[0] === 1) {
         this.heads.set(org, { seq: head.seq + records.length, digest: prev, atMs });
         return records;
@@ -359,7 +374,7 @@ export class AuditLog {
       if (reply[4] === 'claimed') await new Promise((r) => setTimeout(r, 1));
     }
     // Giving up hands the turn back at once rather than holding the others up until it expires.
-    await this.redis.eval(RELEASE_SCRIPT, 1, `${stream}:claim`, this.token).catch(() => {});
+    await this.redis.eval(RELEASE_SCRIPT, 1, this.headKey(org), this.token).catch(() => {});
     throw new GatewayError('AUDIT_APPEND_CONTENDED', undefined, { details: { organisation: org, attempts: this.maxAttempts } });
   }
 

@@ -135,10 +135,32 @@ describe('AuditLog (real Redis)', () => {
       await Promise.all(Array.from({ length: 2000 }, (_, i) => (i % 2 ? a : b).append(event({ details: { i } }))));
       const exported = await collect(a.export(REGION));
       expect(verifyChain(ndjson(exported))).to.include({ valid: true, count: 2000 });
-      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+      expect(await redis.hmget(`${prefix}:audit:${REGION}:head`, 'claim', 'claimUntil')).to.deep.equal([null, null]);
     } finally {
       await redis2.quit();
     }
+  });
+
+  it("honours another process's turn until its time is up, and ignores one past its time (a holder that died)", async () => {
+    const log = new AuditLog(redis, { prefix, clientKeySecret: SECRET });
+    await log.append(event());
+    const head = `${prefix}:audit:${REGION}:head`;
+    const [sec, usec] = await redis.time();
+    const redisNowMs = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    await redis.hset(head, 'claim', 'a-dead-process', 'claimUntil', String(redisNowMs - 1));
+    expect((await log.append(event())).seq).to.equal(2);
+    expect(log.conflicts).to.equal(0);
+    expect(await redis.hmget(head, 'claim', 'claimUntil')).to.deep.equal([null, null]);
+
+    await redis.hset(head, 'claim', 'a-live-process', 'claimUntil', String(redisNowMs + 10_000));
+    const waiting = log.append(event()).then(() => 'appended', (e: unknown) => (e as GatewayError).code);
+    // 64 attempts a millisecond or more apart: the turn, 10 s long, outlasts them.
+    expect(await waiting).to.equal('AUDIT_APPEND_CONTENDED');
+    expect((await log.head(REGION))!.seq).to.equal(2);
+    // Giving up gives back only its own turn, never another's.
+    expect(await redis.hget(head, 'claim')).to.equal('a-live-process');
+    await redis.hset(head, 'claimUntil', '0');
+    expect((await log.append(event())).seq).to.equal(3);
   });
 
   it('gives up with AUDIT_APPEND_CONTENDED after its bounded attempts, writing nothing', async () => {
@@ -173,8 +195,10 @@ describe('AuditLog (real Redis)', () => {
     await redis.config('RESETSTAT');
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(event({ details: { i } }))));
     const calls = await commandCalls();
-    // 200 waiting appends in batches of at most 64: 64 + 64 + 64 + 8, one head check and one head write each.
-    expect(calls).to.include({ hmget: 4, get: 4, xadd: 200, hset: 4 });
+    // 200 waiting appends in batches of at most 64: 64 + 64 + 64 + 8, one read of the head and the turn
+    // and one head write each.
+    expect(calls).to.include({ hmget: 4, xadd: 200, hset: 4 });
+    expect(calls).to.not.have.property('get');
     expect(calls).to.not.have.property('set');
     // Submission order is chain order, and each promise carries its own record.
     expect(results.map((r) => [r.seq, r.details!.i])).to.deep.equal(Array.from({ length: 200 }, (_, i) => [i + 2, i]));
@@ -223,7 +247,7 @@ describe('AuditLog (real Redis)', () => {
       expect(logs.reduce((n, l) => n + l.conflicts, 0)).to.be.greaterThan(0);
       // Group commit happened across the contention: far fewer head writes than records.
       expect((await commandCalls()).hset).to.be.below(1000);
-      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+      expect(await redis.hmget(`${prefix}:audit:${REGION}:head`, 'claim', 'claimUntil')).to.deep.equal([null, null]);
     } finally {
       await redis2.quit();
       await redis3.quit();
@@ -240,7 +264,7 @@ describe('AuditLog (real Redis)', () => {
       const errors = await Promise.all([1, 2, 3].map((i) => b.append(event({ details: { i } })).then(() => undefined, (e: unknown) => e as GatewayError)));
       expect(errors.map((e) => e?.code)).to.deep.equal(['AUDIT_APPEND_CONTENDED', 'AUDIT_APPEND_CONTENDED', 'AUDIT_APPEND_CONTENDED']);
       expect((await a.head(REGION))!.seq).to.equal(2);
-      expect(await redis.exists(`${prefix}:audit:${REGION}:claim`)).to.equal(0);
+      expect(await redis.hmget(`${prefix}:audit:${REGION}:head`, 'claim', 'claimUntil')).to.deep.equal([null, null]);
       const next = await Promise.all([4, 5].map((i) => b.append(event({ details: { i } }))));
       expect(next.map((r) => r.seq)).to.deep.equal([3, 4]);
       expect(verifyChain(ndjson(await collect(a.export(REGION)))).valid).to.equal(true);
