@@ -4,6 +4,38 @@ import type { RoutingDecision } from '../../domain/routing-decision.ts';
 import type { AckRecord } from '../../domain/document-record.ts';
 import type { DocumentRef, Transition } from '../../domain/lifecycle.ts';
 import type { SignatureReceipt } from '../../domain/signature-receipt.ts';
+import type { DocumentStore } from '../../queues/document-store.ts';
+
+/** What DocumentStore.create takes. */
+export type TestRecordInput = Parameters<DocumentStore['create']>[0];
+
+let serial = 0;
+
+/**
+ * A record as intake would store it for a document of `org`'s own registry (tenant 'ta', access point
+ * 'ap', identity 'sig'), under a fresh document id unless `over` names one.
+ */
+export function testRecordInput(org: string, over: Partial<TestRecordInput> = {}): TestRecordInput {
+  serial += 1;
+  const documentId = over.documentId ?? `${org}.95.${Date.now()}${serial}`;
+  return {
+    tenant: 'ta',
+    documentId,
+    setId: documentId,
+    versionNumber: 1,
+    operation: 'archive',
+    documentGroup: '5',
+    controller: org,
+    accessPoint: 'ap',
+    signingIdentity: 'sig',
+    usage: 'ownUse',
+    writerOrganisation: org,
+    ruleId: 'R-OWN-REGISTRY',
+    decision: testDecision({ controller: org, writerOrganisation: org }),
+    dependsOn: [],
+    ...over,
+  };
+}
 
 export function testDecision(over: Partial<RoutingDecision> = {}): RoutingDecision {
   return {

@@ -16,7 +16,7 @@ import type { DocumentSender, DocumentSigner, SendAction, SendResult } from '../
 import { RedisKeys } from '../../queues/redis-keys.ts';
 import { jobIdOf } from '../../queues/topology.ts';
 import { queueTestConfig } from '../helpers/queue-config.ts';
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { testReceipt, testRecordInput } from '../helpers/record-fixtures.ts';
 import { useRedis } from '../helpers/redis.ts';
 
 const ORG = '1.2.246.10.60000000.10.0';
@@ -50,7 +50,6 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
   let store: DocumentStore;
   let sender: ScriptedSender;
   let pipeline: Pipeline | undefined;
-  let serial = 0;
 
   before(() => {
     redis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -85,29 +84,9 @@ describe('queues/direct-lane (real Redis, stub signer and sender)', function () 
   }
 
   async function accept(over: Partial<DocumentRecord> = {}): Promise<{ record: DocumentRecord; payload: Buffer }> {
-    serial += 1;
-    const documentId = over.documentId ?? `${ORG}.95.${Date.now()}${serial}`;
-    const payload = Buffer.from(`<doc id="${documentId}">näyte</doc>`);
-    const res = await store.create(
-      {
-        tenant: 't0',
-        documentId,
-        setId: documentId,
-        versionNumber: 1,
-        operation: 'archive',
-        documentGroup: '5',
-        controller: ORG,
-        accessPoint: 'ap',
-        signingIdentity: 'sig',
-        usage: 'ownUse',
-        writerOrganisation: ORG,
-        ruleId: 'R-OWN-REGISTRY',
-        decision: testDecision({ controller: ORG, writerOrganisation: ORG }),
-        dependsOn: [],
-        ...over,
-      },
-      payload,
-    );
+    const input = testRecordInput(ORG, { tenant: 't0', ...over });
+    const payload = Buffer.from(`<doc id="${input.documentId}">näyte</doc>`);
+    const res = await store.create(input, payload);
     if (!res.created) throw new Error('duplicate');
     return { record: res.record, payload };
   }

@@ -1,4 +1,4 @@
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { testDecision, testReceipt, testRecordInput, type TestRecordInput } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -6,31 +6,12 @@ import { errorCodeOf } from '../../domain/errors.ts';
 import { DocumentStore, sha256Hex, type DocumentRecord } from '../../queues/document-store.ts';
 import { useRedis } from '../helpers/redis.ts';
 
-type CreateInput = Parameters<DocumentStore['create']>[0];
+type CreateInput = TestRecordInput;
 
 const ORG = '1.2.246.10.44444444.10.0';
-let serial = 0;
 
 function input(over: Partial<CreateInput> = {}): CreateInput {
-  serial += 1;
-  const documentId = `${ORG}.95.${Date.now()}${serial}`;
-  return {
-    tenant: 'ta',
-    documentId,
-    setId: documentId,
-    versionNumber: 1,
-    operation: 'archive',
-    documentGroup: '5',
-    controller: ORG,
-    accessPoint: 'ap',
-    signingIdentity: 'sig',
-    usage: 'ownUse',
-    writerOrganisation: ORG,
-    ruleId: 'R-OWN-REGISTRY',
-    decision: testDecision({ right: { unit: '1.2.246.10.1.2', start: '2026-01-01', task: 'T1' } }),
-    dependsOn: [],
-    ...over,
-  };
+  return testRecordInput(ORG, { decision: testDecision({ right: { unit: '1.2.246.10.1.2', start: '2026-01-01', task: 'T1' } }), ...over });
 }
 
 // Non-ASCII, CRLF line ends, a BOM-less UTF-8 XML with Finnish letters and an emoji.

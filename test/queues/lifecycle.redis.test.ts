@@ -3,7 +3,7 @@
 // status it is refused with QUEUE_TRANSITION_REFUSED and writes nothing (every key byte for byte,
 // TTLs included). Then the tenant's event stream and its reader, and a whole pipeline run watched with
 // MONITOR: no command outside a lifecycle script writes a document's record or history.
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { testDecision, testReceipt, testRecordInput, type TestRecordInput } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -23,27 +23,9 @@ const ORG = '1.2.246.10.70000000.10.0';
 const STATUSES: readonly DocumentStatus[] = ['accepted', 'signed', 'sending', 'archived', 'parked', 'rejected'];
 const PAYLOAD = Buffer.from('<doc>näyte</doc>', 'utf8');
 const SIGNED = Buffer.from('<doc>näyte</doc><!--signed-->', 'utf8');
-let serial = 0;
 
-function input(tenant = 'ta'): Parameters<DocumentStore['create']>[0] {
-  serial += 1;
-  const documentId = `${ORG}.95.${Date.now()}${serial}`;
-  return {
-    tenant,
-    documentId,
-    setId: documentId,
-    versionNumber: 1,
-    operation: 'archive',
-    documentGroup: '5',
-    controller: ORG,
-    accessPoint: 'ap',
-    signingIdentity: 'sig',
-    usage: 'ownUse',
-    writerOrganisation: ORG,
-    ruleId: 'R-OWN-REGISTRY',
-    decision: testDecision({ controller: ORG, writerOrganisation: ORG }),
-    dependsOn: [],
-  };
+function input(tenant = 'ta'): TestRecordInput {
+  return testRecordInput(ORG, { tenant });
 }
 
 const ack = (action: SendResult['action']) => ({ action, messageId: randomUUID(), typeCode: 'AA' });

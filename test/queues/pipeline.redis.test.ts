@@ -2,7 +2,7 @@
 // layer's ports): state machine, retries, parking, controller parking, ordering, the circuit,
 // pause/resume, the crash sweep and operator reruns.
 import { queueTestConfig } from '../helpers/queue-config.ts';
-import { testDecision, testReceipt } from '../helpers/record-fixtures.ts';
+import { testReceipt, testRecordInput } from '../helpers/record-fixtures.ts';
 import { expect } from 'chai';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -74,7 +74,6 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   /** When the circuit first opened. */
   let openedAt: number | undefined;
   let budgetExhausted: string[];
-  let serial = 0;
   let queuesConfig: QueuesConfig;
 
   before(() => {
@@ -126,30 +125,8 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
   }
 
   async function create(tenant = 0, over: Partial<DocumentRecord> = {}, acceptedAt?: Date): Promise<DocumentRecord> {
-    serial += 1;
-    const org = ORG[tenant]!;
-    const documentId = over.documentId ?? `${ORG[tenant]}.95.${Date.now()}${serial}`;
-    const res = await store.create(
-      {
-        tenant: `t${tenant}`,
-        documentId,
-        setId: documentId,
-        versionNumber: 1,
-        operation: 'archive',
-        documentGroup: '5',
-        controller: org,
-        accessPoint: 'ap',
-        signingIdentity: 'sig',
-        usage: 'ownUse',
-        writerOrganisation: org,
-        ruleId: 'R-OWN-REGISTRY',
-        decision: testDecision({ controller: org, writerOrganisation: org }),
-        dependsOn: [],
-        ...over,
-      },
-      Buffer.from(`<doc id="${documentId}">näyte</doc>`),
-      acceptedAt,
-    );
+    const input = testRecordInput(ORG[tenant]!, { tenant: `t${tenant}`, ...over });
+    const res = await store.create(input, Buffer.from(`<doc id="${input.documentId}">näyte</doc>`), acceptedAt);
     if (!res.created) throw new Error('duplicate');
     return res.record;
   }
