@@ -179,8 +179,8 @@ export class QueueWorkers {
   /**
    * An admitted document runs in the direct lane, as one intake let straight in does: its lane job
    * (about 43 Redis commands: add, move to active, move to finished) would only carry it through the
-   * same processor. Costs one pipelined read (record, bytes, lease, lane job) that the lane job would
-   * mostly have paid too. Not when its lane job already exists (an intake job run again after a stall or
+   * same processor. Costs the record-and-bytes read the lane job would have paid too (one pipeline of
+   * three) and two checks sent with it, the lease and the lane job's key. Not when its lane job already exists (an intake job run again after a stall or
    * a failed admission; BullMQ would have ignored the add) or a process runs it directly right now:
    * those stay with the way they are on. False: add the lane job as before.
    */

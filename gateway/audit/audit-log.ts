@@ -154,22 +154,18 @@ local head = redis.call('HMGET', KEYS[2], 'seq', 'digest', 'at', 'claim', 'claim
 local seq = tonumber(head[1] or '0')
 local digest = head[2] or ARGV[3]
 local claim = head[4]
-local nowMs
-if claim then
+-- Redis's clock, read only where a turn is looked at or taken (TIME is a command Redis counts).
+local function nowMs()
   local t = redis.call('TIME')
-  nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if tonumber(head[5] or '0') <= nowMs then claim = nil end
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+if claim and tonumber(head[5] or '0') <= nowMs() then claim = nil end
 if claim and claim ~= ARGV[4] then
   return {0, tostring(seq), digest, head[3] or '0', 'claimed'}
 end
 if digest ~= ARGV[1] or seq + 1 ~= tonumber(ARGV[2]) then
   if not claim and head[1] then
-    if not nowMs then
-      local t = redis.call('TIME')
-      nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    end
-    redis.call('HSET', KEYS[2], 'claim', ARGV[4], 'claimUntil', tostring(nowMs + tonumber(ARGV[5])))
+    redis.call('HSET', KEYS[2], 'claim', ARGV[4], 'claimUntil', tostring(nowMs() + tonumber(ARGV[5])))
   end
   return {0, tostring(seq), digest, head[3] or '0', 'stale'}
 end

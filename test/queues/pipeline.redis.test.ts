@@ -14,7 +14,7 @@ import type { CircuitState } from '../../queues/circuit-breaker.ts';
 import { DocumentStore, type DocumentRecord, type DocumentStatus } from '../../queues/document-store.ts';
 import { Pipeline, type PipelineOptions } from '../../queues/pipeline.ts';
 import type { DocumentSender, DocumentSigner, SendAction, SendResult } from '../../queues/ports.ts';
-import { jobIdOf, laneJobOptions } from '../../queues/topology.ts';
+import { jobIdOf, laneJobOptions, laneQueueName } from '../../queues/topology.ts';
 import { buildRoutingIndex } from '../../gateway/routing/index-build.ts';
 import { useRedis } from '../helpers/redis.ts';
 
@@ -155,9 +155,9 @@ describe('queues/pipeline (real Redis, stub signer and sender)', function () {
    * of what BullMQ carries (attempts, backoff, failed jobs). enqueue may run it in the direct lane
    * instead (test/queues/direct-lane.redis.test.ts), which leaves no job to look at.
    */
-  async function onBullmqLane(rec: DocumentRecord, tenant = 0): Promise<void> {
+  async function onBullmqLane(rec: DocumentRecord): Promise<void> {
     const data = { tenant: rec.tenant, documentId: rec.documentId, run: rec.run, accessPoint: rec.accessPoint, controller: rec.controller };
-    const q = laneQueue(tenant);
+    const q = new Queue(laneQueueName(data), { connection: redis, prefix });
     try {
       await q.add('send', data, { ...laneJobOptions(queuesConfig), jobId: jobIdOf(data) });
     } finally {
